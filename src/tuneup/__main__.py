@@ -1,0 +1,3 @@
+from tuneup.cli import main
+
+main()

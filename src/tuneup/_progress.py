@@ -1,0 +1,74 @@
+"""Progress bars on a terminal, plain lines elsewhere (CI logs, pipes, `--json`)."""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+
+console = Console(stderr=True, highlight=False)
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """`--json` and library use without a terminal: say nothing on stderr except warnings."""
+    global _quiet
+    _quiet = quiet
+
+
+def info(message: str) -> None:
+    if not _quiet:
+        console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    console.print(f"warning: {message}", markup=False, highlight=False, style="yellow", soft_wrap=True)
+
+
+class Task:
+    """One unit of long work: `advance()` and `update(**fields)` it; it renders as a bar or as lines."""
+
+    def __init__(self, description: str, total: int | None, live: bool):
+        self.description, self.total, self.live = description, total, live
+        self.done = 0
+        self.fields: dict[str, str] = {}
+        self._progress = None
+        self._task_id = None
+        self._last_line = 0.0
+
+    def advance(self, n: int = 1, **fields: object) -> None:
+        self.done += n
+        self.update(**fields)
+
+    def update(self, **fields: object) -> None:
+        self.fields.update({k: str(v) for k, v in fields.items()})
+        text = "  ".join(f"{k} {v}" for k, v in self.fields.items())
+        if self._progress is not None:
+            self._progress.update(self._task_id, completed=self.done, fields=text)
+        elif not _quiet:
+            now = time.monotonic()
+            last = self.total is not None and self.done >= self.total
+            if last or now - self._last_line >= 2.0 or self.done <= 1:
+                self._last_line = now
+                of = f"/{self.total}" if self.total else ""
+                print(f"{self.description} {self.done}{of} {text}".rstrip(), file=sys.stderr, flush=True)
+
+
+@contextmanager
+def task(description: str, total: int | None = None) -> Iterator[Task]:
+    live = not _quiet and console.is_terminal
+    t = Task(description, total, live)
+    if not live:
+        yield t
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[fields]}"), console=console, transient=False,
+    ) as progress:
+        t._progress = progress
+        t._task_id = progress.add_task(description, total=total, fields="")
+        yield t

@@ -1,0 +1,88 @@
+"""`tuneup demo`, `tuneup init`, `tuneup run`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tuneup import _progress
+from tuneup.cli import app
+from tuneup.cli._common import JsonOpt, SetOpt, emit_json, out, overrides, start
+from tuneup.exceptions import UserError
+
+
+def show_run(run, json_mode: bool) -> None:
+    from tuneup.render import ladder_table
+
+    summary = run.summary
+    if json_mode:
+        emit_json({"path": str(run.path), **summary})
+        return
+    out.print(ladder_table(summary))
+    t = summary["training"]
+    out.print(
+        f"{t['model']} with {t['parameters']:,} parameters on {t['device']}: {t['epochs_run']} epochs"
+        f"{' (stopped early)' if t['stopped_early'] else ''}, best epoch {t['best_epoch']}, "
+        f"{summary['timing']['train_s']:.1f}s"
+    )
+    if not summary["final"]:
+        out.print("test was not looked at (evaluate it once, at the end, with --final)")
+    out.print(f"run: {run.path}")
+
+
+@app.command()
+def demo(
+    epochs: Annotated[int, typer.Option(help="Training epochs (early stopping may end sooner).")] = 30,
+    runs_dir: Annotated[str | None, typer.Option(help="Where run folders go (default ./tuneup-runs).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The whole loop on the bundled web-vs-phone digits: train, then the error ladder."""
+    import tuneup
+
+    start(json)
+    _progress.info("demo: 1,168 clean 'web' digits to train on; 629 blurred, dark, noisy 'phone' digits that matter")
+    run = tuneup.demo(epochs=epochs, runs_dir=runs_dir)
+    show_run(run, json)
+
+
+@app.command()
+def init(
+    data: Annotated[str, typer.Option("--data", help="A CSV/Parquet table, a folder of images, or builtin:NAME.")],
+    target: Annotated[str | None, typer.Option("--target", help="The label column of a table.")] = None,
+    target_data: Annotated[str | None, typer.Option("--target-data", help="Data from the distribution that matters.")] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="The config file to write.")] = Path("tuneup.yaml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing config file.")] = False,
+    skip_bad_files: Annotated[bool, typer.Option(help="Skip (and count) unreadable images.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Look at the data and write a tuneup.yaml with the inferred task, metric, model and training."""
+    from tuneup.project import init_project
+
+    start(json)
+    result = init_project(data, target, target_data, out_file, force, skip_bad_files)
+    if json:
+        emit_json({"path": str(result.path), "notes": result.notes, "config": result.config.to_dict()})
+        return
+    for note in result.notes:
+        out.print(f"  {note}")
+    out.print(f"wrote {result.path}; next: tuneup run {result.path}")
+
+
+@app.command()
+def run(
+    config: Annotated[str | None, typer.Argument(help="tuneup.yaml (optional with --resume).")] = None,
+    set_: SetOpt = None,
+    name: Annotated[str | None, typer.Option("--name", help="The run folder's name.")] = None,
+    final: Annotated[bool, typer.Option(help="Also evaluate on test (once; recorded in the test ledger).")] = False,
+    resume: Annotated[str | None, typer.Option(help="Continue a killed run (its folder or name).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Split, run baselines, train, evaluate; print the error ladder."""
+    import tuneup
+
+    start(json)
+    if config is None and resume is None:
+        raise UserError("tuneup run needs a CONFIG (e.g. tuneup.yaml), or --resume RUN")
+    result = tuneup.run(config, overrides(set_), name=name, final=final, resume=resume, progress=not json)
+    show_run(result, json)

@@ -1,0 +1,357 @@
+"""Encoding, fitted on the training split only, saved as JSON (never pickle).
+
+Tables: numeric columns standardized, missing values imputed with the training median plus a
+missing-indicator column; booleans as 0/1; dates expanded into parts; categoricals to indices with an
+"unknown" bucket, one-hot when they have few values, an embedding when many. Images: pixels in [0, 1],
+normalized by the training set's channel mean and std inside the model (`ImageInput`).
+
+The numeric part runs through one torch module (`TablePreprocess`) both here and in exported models,
+so training, serving and ONNX compute the same thing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from tuneup._io import read_json, write_json
+from tuneup.data import columns as cols
+from tuneup.data.dataset import Dataset
+from tuneup.exceptions import DataError, listing
+
+UNKNOWN, MISSING = "<unknown>", "<missing>"
+DATE_PARTS = ("year", "month", "day", "dayofweek", "hour")
+MAX_CATEGORIES = 10_000
+CHUNK = 65_536
+
+
+@dataclass
+class Tensors:
+    """Encoded examples: model inputs and targets, kept whole on one device."""
+
+    x: torch.Tensor  # tables (N, D) float32; images (N, C, H, W) uint8
+    x_cat: torch.Tensor | None  # (N, K) int64 category codes, 0 = unknown
+    y: torch.Tensor | None  # classes (N,) int64; binary (N,) float32; multilabel (N, L); regression (N,) standardized
+    ids: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def device(self) -> torch.device:
+        return self.x.device
+
+    def to(self, device: torch.device | str) -> "Tensors":
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return Tensors(move(self.x), move(self.x_cat), move(self.y), self.ids)
+
+    def take(self, idx: torch.Tensor | np.ndarray) -> "Tensors":
+        idx_t = torch.as_tensor(idx, device=self.x.device)
+        ids = None if self.ids is None else self.ids[np.asarray(idx if not torch.is_tensor(idx) else idx.cpu())]
+        pick = lambda t: None if t is None else t[idx_t]  # noqa: E731
+        return Tensors(self.x[idx_t], pick(self.x_cat), pick(self.y), ids)
+
+    def inputs(self, idx: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Model inputs for rows `idx` (all rows when None): images become float in [0, 1]."""
+        x = self.x if idx is None else self.x[idx]
+        if x.dtype == torch.uint8:
+            x = x.float().div_(255.0)
+        if self.x_cat is None:
+            return [x]
+        return [x, self.x_cat if idx is None else self.x_cat[idx]]
+
+    @staticmethod
+    def concat(parts: list["Tensors"]) -> "Tensors":
+        cat = lambda ts: None if ts[0] is None else torch.cat(ts)  # noqa: E731
+        ids = None if parts[0].ids is None else np.concatenate([p.ids for p in parts])
+        return Tensors(cat([p.x for p in parts]), cat([p.x_cat for p in parts]), cat([p.y for p in parts]), ids)
+
+
+class TablePreprocess(nn.Module):
+    """Raw numeric columns (NaN = missing) -> imputed, standardized, with missing indicators appended."""
+
+    def __init__(self, median: list[float], mean: list[float], std: list[float], indicators: list[int]):
+        super().__init__()
+        self.register_buffer("median", torch.tensor(median, dtype=torch.float32))
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
+        self.register_buffer("indicators", torch.tensor(indicators, dtype=torch.int64))
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:  # (B, D_raw) -> (B, D_raw + I)
+        missing = torch.isnan(raw)
+        x = (torch.where(missing, self.median, raw) - self.mean) / self.std
+        if self.indicators.numel() == 0:
+            return x
+        return torch.cat([x, missing[:, self.indicators].to(x.dtype)], dim=1)
+
+
+class Encoder:
+    """Fitted preprocessing for one run. `spec` is exactly what `encoder.json` holds."""
+
+    def __init__(self, spec: dict[str, Any]):
+        self.spec = spec
+
+    # ---- fitting ---------------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, ds: Dataset, train: np.ndarray, task: str, max_onehot: int = 16,
+            types: dict[str, str] | None = None) -> "Encoder":
+        """Fit on the rows where `train` is True; the others are never looked at (except labels' names)."""
+        spec: dict[str, Any] = {"version": 1, "kind": ds.kind, "task": task, "target": _fit_target(ds, train, task)}
+        if ds.kind == "image":
+            imgs = ds.images[train]
+            pixels = imgs.reshape(imgs.shape[0], imgs.shape[1], -1).astype(np.float64) / 255.0  # (N, C, HW)
+            mean = pixels.mean(axis=(0, 2))
+            std = np.sqrt(((pixels - mean[None, :, None]) ** 2).mean(axis=(0, 2)))
+            spec["image"] = {"shape": list(ds.images.shape[1:]), "mean": mean.tolist(),
+                             "std": np.where(std > 1e-6, std, 1.0).tolist()}
+            return cls(spec)
+        where = ", ".join(s["path"] for s in ds.sources.values())
+        kinds = cols.infer_types(ds.features, types or {}, where)
+        rows = np.flatnonzero(train)
+        columns = []
+        for name, kind in kinds.items():
+            entry: dict[str, Any] = {"name": name, "type": kind}
+            if kind == "categorical":
+                counts = _category_strings(ds.features[name].iloc[rows]).value_counts()
+                entry["categories"] = sorted(counts.index[:MAX_CATEGORIES].tolist(), key=str)
+                entry["encoding"] = "onehot" if len(entry["categories"]) <= max_onehot else "embedding"
+            columns.append(entry)
+        spec["columns"] = columns
+        raw, names, first, onehot = _raw_numeric(ds.features, columns, rows)
+        d = len(names)
+        median, mean, std = np.zeros(d), np.zeros(d), np.ones(d)
+        has_missing = np.zeros(d, dtype=bool)
+        for j in range(d):  # a column at a time: no full-size float64 temporaries
+            col = raw[:, j]
+            missing = np.isnan(col)
+            has_missing[j] = missing.any()
+            if onehot[j]:
+                continue  # 0/1 indicators stay as they are
+            median[j] = 0.0 if missing.all() else float(np.nanmedian(col))
+            filled = np.where(missing, median[j], col).astype(np.float64)
+            mean[j], spread = filled.mean(), filled.std()
+            std[j] = spread if spread > 1e-12 else 1.0
+        indicators = [i for i in first if has_missing[i]]
+        spec["numeric"] = {"names": names, "median": median.tolist(), "mean": mean.tolist(), "std": std.tolist(),
+                           "indicators": indicators}
+        return cls(spec)
+
+    # ---- what the model sees ---------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self.spec["kind"]
+
+    @property
+    def task(self) -> str:
+        return self.spec["task"]
+
+    @property
+    def classes(self) -> list:
+        t = self.spec["target"]
+        return t.get("classes") or t.get("labels") or []
+
+    @property
+    def n_outputs(self) -> int:
+        return {"binary": 1, "regression": 1}.get(self.task, len(self.classes))
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Names of the numeric model inputs (after preprocessing), for tables."""
+        if self.kind != "table":
+            return []
+        num = self.spec["numeric"]
+        return num["names"] + [f"{num['names'][i]}.missing" for i in num["indicators"]]
+
+    @property
+    def embedded(self) -> list[dict]:
+        return [c for c in self.spec.get("columns", []) if c.get("encoding") == "embedding"]
+
+    def input_spec(self) -> dict[str, Any]:
+        if self.kind == "image":
+            return {"kind": "image", "shape": self.spec["image"]["shape"]}
+        return {"kind": "table", "n_features": len(self.feature_names),
+                "cardinalities": [len(c["categories"]) + 1 for c in self.embedded]}
+
+    def preprocess_module(self) -> nn.Module:
+        """The numeric preprocessing as a module: exported models start with it."""
+        if self.kind == "image":
+            from tuneup.models.nets import ImageInput
+
+            return ImageInput(self.spec["image"]["mean"], self.spec["image"]["std"])
+        n = self.spec["numeric"]
+        return TablePreprocess(n["median"], n["mean"], n["std"], n["indicators"])
+
+    # ---- transforming ------------------------------------------------------------------------------
+    def transform(self, ds: Dataset, rows: np.ndarray | None = None, with_target: bool = True) -> Tensors:
+        """Encode the examples at positions `rows` (all when None), reading the data a column at a time."""
+        pick = slice(None) if rows is None else rows
+        ids = ds.ids[pick]
+        y = self.encode_target(ds.y.iloc[pick]) if with_target else None
+        if self.kind == "image":
+            expected = tuple(self.spec["image"]["shape"])
+            if ds.images.shape[1:] != expected:
+                raise DataError(f"images are {ds.images.shape[1:]} but the model was trained on {expected}")
+            return Tensors(torch.from_numpy(np.ascontiguousarray(ds.images[pick])), None, y, ids)
+        x, x_cat = self.transform_frame(ds.features, rows)
+        return Tensors(x, x_cat, y, ids)
+
+    def raw_numeric(self, frame: pd.DataFrame) -> np.ndarray:
+        """(N, D_raw) float32 with NaN for missing: what `TablePreprocess` (and an exported model) takes."""
+        self._check_columns(frame)
+        return _raw_numeric(frame, self.spec["columns"])[0]
+
+    def transform_frame(
+        self, frame: pd.DataFrame, rows: np.ndarray | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Feature columns -> (x (N, D) float32, x_cat (N, K) int64 or None)."""
+        self._check_columns(frame)
+        n = self.spec["numeric"]
+        d_raw, d_out = len(n["names"]), len(n["names"]) + len(n["indicators"])
+        out = torch.empty((len(frame) if rows is None else len(rows), d_out), dtype=torch.float32)
+        _raw_numeric(frame, self.spec["columns"], rows, into=out[:, :d_raw].numpy())
+        pre = self.preprocess_module()
+        with torch.no_grad():
+            for start in range(0, out.shape[0], CHUNK):  # in place, a chunk at a time: no second full copy
+                block = out[start : start + CHUNK]
+                block.copy_(pre(block[:, :d_raw].clone()))
+        codes = [self._codes(_rows(frame[c["name"]], rows), c) for c in self.embedded]
+        x_cat = torch.from_numpy(np.stack(codes, axis=1)) if codes else None
+        return out, x_cat
+
+    def _codes(self, s: pd.Series, column: dict) -> np.ndarray:
+        cats = pd.CategoricalDtype(column["categories"])
+        return (_category_strings(s).astype(cats).cat.codes.to_numpy().astype(np.int64) + 1)  # -1 (unknown) -> 0
+
+    def _check_columns(self, frame: pd.DataFrame) -> None:
+        missing = [c["name"] for c in self.spec["columns"] if c["name"] not in frame.columns]
+        if missing:
+            raise DataError(f"the data lacks feature columns the model was trained on: {listing(missing)}")
+
+    # ---- targets -------------------------------------------------------------------------------------
+    def encode_target(self, y: pd.Series | pd.DataFrame) -> torch.Tensor:
+        t, task = self.spec["target"], self.task
+        if task == "regression":
+            values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64)
+            return torch.from_numpy(((values - t["mean"]) / t["std"]).astype(np.float32))
+        if task == "multilabel":
+            frame = y.reindex(columns=t["labels"], fill_value=0)
+            return torch.from_numpy(frame.to_numpy(dtype=np.float32))
+        codes = pd.Categorical(_label_keys(y), categories=[str(c) for c in t["classes"]]).codes.astype(np.int64)
+        if (codes < 0).any():
+            bad = pd.unique(np.asarray(y)[codes < 0])[:5]
+            raise DataError(f"labels {listing(bad)} are not among the classes the model knows: {listing(t['classes'])}")
+        return torch.from_numpy(codes.astype(np.float32) if task == "binary" else codes)
+
+    def decode_target(self, y: torch.Tensor | np.ndarray) -> np.ndarray:
+        """Encoded targets (or predictions in encoded form) -> labels as people know them."""
+        t, task = self.spec["target"], self.task
+        y = y.detach().cpu().numpy() if torch.is_tensor(y) else np.asarray(y)
+        if task == "regression":
+            return y.astype(np.float64) * t["std"] + t["mean"]
+        if task == "multilabel":
+            labels = np.asarray(t["labels"], dtype=object)
+            return np.array(["|".join(labels[row > 0.5]) for row in np.atleast_2d(y)], dtype=object)
+        return np.asarray(t["classes"], dtype=object)[y.astype(np.int64)]
+
+    # ---- saving --------------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        return write_json(path, self.spec)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Encoder":
+        return cls(read_json(path))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Encoder) and self.spec == other.spec
+
+
+def _fit_target(ds: Dataset, train: np.ndarray, task: str) -> dict[str, Any]:
+    if task == "regression":
+        y = pd.to_numeric(ds.y[train], errors="coerce")
+        if y.isna().any():
+            bad = ds.y[train][y.isna()].astype(str).unique()[:5]
+            raise DataError(f"target '{ds.target_name}' must hold numbers for regression, found {listing(bad)}")
+        std = float(y.std(ddof=0))
+        return {"name": ds.target_name, "mean": float(y.mean()), "std": std if std > 0 else 1.0}
+    if task == "multilabel":
+        if not isinstance(ds.y, pd.DataFrame):
+            raise DataError(
+                f"task multilabel needs several 0/1 target columns or labels joined by data.label_sep in '{ds.target_name}'"
+            )
+        return {"name": ds.target_name, "labels": [str(c) for c in ds.y.columns]}
+    if isinstance(ds.y, pd.DataFrame):
+        raise DataError(f"task {task} needs one label per example, but the target holds several; use task: multilabel")
+    classes = _sorted_classes(ds.y)
+    if task == "binary" and len(classes) != 2:
+        raise DataError(f"task binary needs exactly 2 classes; '{ds.target_name}' holds {len(classes)}: {listing(classes)}")
+    return {"name": ds.target_name, "classes": classes}
+
+
+def _sorted_classes(y: pd.Series) -> list:
+    values = pd.unique(y.dropna())
+    try:
+        ordered = sorted(values)
+    except TypeError:
+        ordered = sorted(values, key=str)
+    return [v.item() if isinstance(v, np.generic) else v for v in ordered]
+
+
+def _label_keys(y: pd.Series) -> np.ndarray:
+    values = np.asarray(y, dtype=object)
+    return np.array([str(v.item() if isinstance(v, np.generic) else v) for v in values], dtype=object)
+
+
+def _category_strings(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), MISSING).astype(str)
+
+
+def _rows(s: pd.Series, rows: np.ndarray | None) -> pd.Series:
+    return s if rows is None else s.iloc[rows]
+
+
+def _raw_numeric(
+    frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | None = None, into: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str], list[int], np.ndarray]:
+    """The raw numeric matrix (NaN = missing) for `rows`, built a column at a time; its column names;
+    each source column's first index (where a missing indicator would point); which columns are one-hot."""
+    names: list[str] = []
+    onehot: list[bool] = []
+    first: list[int] = []
+    for c in columns:
+        name, kind = c["name"], c["type"]
+        if kind in ("numeric", "boolean", "datetime"):
+            first.append(len(names))
+            parts = [name] if kind != "datetime" else [f"{name}.{p}" for p in DATE_PARTS]
+        elif c.get("encoding") == "onehot":
+            parts = [f"{name}={v}" for v in [UNKNOWN, *c["categories"]]]
+        else:
+            continue  # embedded categoricals travel as codes
+        names.extend(parts)
+        onehot.extend([c.get("encoding") == "onehot"] * len(parts))
+    n = len(frame) if rows is None else len(rows)
+    out = into if into is not None else np.empty((n, len(names)), dtype=np.float32)
+    j = 0
+    for c in columns:
+        name, kind = c["name"], c["type"]
+        s = _rows(frame[name], rows)
+        if kind in ("numeric", "boolean"):
+            out[:, j] = cols.to_boolean(s) if kind == "boolean" else cols.to_numeric(s)
+            j += 1
+        elif kind == "datetime":
+            when = cols.to_datetime(s)
+            for p in DATE_PARTS:
+                out[:, j] = getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan)
+                j += 1
+        elif c.get("encoding") == "onehot":
+            cats = c["categories"]
+            codes = _category_strings(s).astype(pd.CategoricalDtype(cats)).cat.codes.to_numpy() + 1  # unknown -> 0
+            block = out[:, j : j + len(cats) + 1]
+            block[:] = 0.0
+            block[np.arange(n), codes] = 1.0
+            j += len(cats) + 1
+    return out, names, first, np.asarray(onehot, dtype=bool)

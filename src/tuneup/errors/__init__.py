@@ -1,0 +1,1 @@
+"""Error analysis: metrics, slices, thresholds."""

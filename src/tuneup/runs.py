@@ -1,0 +1,229 @@
+"""The run directory: the contract between steps (DESIGN.md).
+
+    tuneup-runs/<run>/
+      config.yaml        fully resolved config (data paths absolute)
+      splits.csv         example id -> split (and folds)
+      encoder.json       fitted preprocessing
+      model.safetensors  weights (+ the architecture in its metadata)
+      history.jsonl      one line per epoch
+      tensorboard/       event files, one folder per split
+      predictions/<split>.parquet
+      summary.json       written last: a run without it is unfinished (resumable)
+
+Every write is atomic. Later steps read only this folder; nothing needs the training process alive.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from tuneup._io import append_jsonl, read_json, read_jsonl
+from tuneup.config import Config, load_config
+from tuneup.exceptions import UserError, did_you_mean, listing
+
+CONFIG, SPLITS, ENCODER, MODEL, HISTORY, SUMMARY = (
+    "config.yaml", "splits.csv", "encoder.json", "model.safetensors", "history.jsonl", "summary.json",
+)
+CHECKPOINT, TENSORBOARD, PREDICTIONS = "checkpoint.safetensors", "tensorboard", "predictions"
+LEDGER = "test-ledger.jsonl"
+
+
+def default_runs_dir() -> Path:
+    return Path(os.environ.get("TUNEUP_RUNS", "tuneup-runs"))
+
+
+def new_run_dir(root: Path, base: str, name: str | None = None) -> Path:
+    """Create and return a fresh run folder: `name`, or `<base>-001`, `<base>-002`, ... (race-free)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if name:
+        path = root / name
+        try:
+            path.mkdir()
+        except FileExistsError:
+            raise UserError(
+                f"run '{name}' already exists in {root}; choose another --name, or continue it with --resume {path}"
+            ) from None
+        return path
+    taken = [p.name for p in root.glob(f"{base}-*")]
+    numbers = [int(n.rsplit("-", 1)[1]) for n in taken if n.rsplit("-", 1)[1].isdigit()]
+    i = max(numbers, default=0) + 1
+    while True:
+        path = root / f"{base}-{i:03d}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            i += 1
+
+
+class Run:
+    """A handle on a run directory. `Run.open("digits-003")` or `Run.open("tuneup-runs/digits-003")`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @classmethod
+    def open(cls, ref: "str | Path | Run", runs_dir: str | Path | None = None) -> "Run":
+        if isinstance(ref, Run):
+            return ref
+        path = Path(ref)
+        if not (path / CONFIG).exists():
+            root = Path(runs_dir) if runs_dir else default_runs_dir()
+            if (root / str(ref) / CONFIG).exists():
+                path = root / str(ref)
+            else:
+                known = sorted(p.parent.name for p in root.glob(f"*/{CONFIG}")) if root.exists() else []
+                hint = f"; {did_you_mean(str(ref), known)}" if known else f"; no runs in {root} yet (start one with `tuneup run CONFIG`)"
+                raise UserError(f"run '{ref}' not found: not a run folder, nor a run in {root}{hint}")
+        return cls(path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def root(self) -> Path:
+        """The runs folder holding this run (and the test ledger)."""
+        return self.path.parent
+
+    @property
+    def complete(self) -> bool:
+        return (self.path / SUMMARY).exists()
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.path / CONFIG)
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        if not self.complete:
+            raise UserError(
+                f"run '{self.name}' did not finish (no {SUMMARY}); continue it with `tuneup run --resume {self.path}`"
+            )
+        return read_json(self.path / SUMMARY)
+
+    @property
+    def history(self) -> list[dict]:
+        return read_jsonl(self.path / HISTORY)
+
+    @cached_property
+    def encoder(self):
+        from tuneup.data.encode import Encoder
+
+        return Encoder.load(self.path / ENCODER)
+
+    @cached_property
+    def splits(self):
+        from tuneup.data.split import Splits
+
+        return Splits.read(self.path / SPLITS)
+
+    @property
+    def metric(self):
+        from tuneup.errors.metrics import get_metric
+
+        return get_metric(self.summary["metric"])
+
+    def prediction_splits(self) -> list[str]:
+        return sorted(p.stem for p in (self.path / PREDICTIONS).glob("*.parquet"))
+
+    def predictions(self, split: str = "dev") -> pd.DataFrame:
+        path = self.path / PREDICTIONS / f"{split}.parquet"
+        if not path.exists():
+            have = self.prediction_splits()
+            extra = " (test predictions exist only for runs evaluated with --final)" if split == "test" else ""
+            raise UserError(f"run '{self.name}' has no predictions for split '{split}'{extra}; splits: {listing(have)}")
+        return pd.read_parquet(path)
+
+    def load_model(self):
+        """The trained network in eval mode, from safetensors (never pickle)."""
+        from safetensors.torch import load_file
+
+        from tuneup.models.nets import build_model
+
+        model = build_model(self.config.model, self.encoder, seed=self.config.train.seed)
+        model.load_state_dict(load_file(str(self.path / MODEL)))
+        return model.eval()
+
+    def head(self):
+        from tuneup.models.heads import Head
+
+        threshold = 0.5
+        if (self.path / "threshold.json").exists():
+            threshold = float(read_json(self.path / "threshold.json").get("threshold", 0.5))
+        return Head(self.encoder.task, self.encoder.n_outputs, threshold=threshold)
+
+    def data(self):
+        """The run's examples, re-read from its sources, in splits.csv's order of ids."""
+        from tuneup.data import sources
+
+        return sources.load(self.config)
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.path)!r})"
+
+    def _repr_html_(self) -> str:
+        from tuneup.render import run_html
+
+        return run_html(self)
+
+    def __rich__(self):
+        from tuneup.render import ladder_table
+
+        return ladder_table(self.summary)
+
+
+def config_fingerprint(cfg: Config) -> str:
+    """What makes two runs the same experiment: the config without its name."""
+    data = cfg.to_dict()
+    data.pop("name", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def config_diff(old: Config, new: Config) -> list[str]:
+    """`train.lr: 0.001 -> 0.01` lines for every dotted key that differs."""
+    a, b = _flatten(old.to_dict()), _flatten(new.to_dict())
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k) and k != "name"]
+
+
+def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+# ---- the test ledger: every look at test is recorded ------------------------------------------------
+def record_test_use(root: Path, run: str, fingerprint: str, test_ids_hash: str, metric: str, error: float,
+                    purpose: str = "run --final") -> int:
+    """Append to the ledger; returns how many times this test set has now been looked at."""
+    append_jsonl(root / LEDGER, {
+        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "run": run, "config": fingerprint,
+        "test_set": test_ids_hash, "metric": metric, "test_error": error, "purpose": purpose,
+    })
+    return sum(1 for r in read_jsonl(root / LEDGER) if r.get("test_set") == test_ids_hash)
+
+
+def test_uses(root: Path, test_ids_hash: str | None = None) -> list[dict]:
+    rows = read_jsonl(Path(root) / LEDGER)
+    return [r for r in rows if test_ids_hash is None or r.get("test_set") == test_ids_hash]
+
+
+def ids_hash(ids) -> str:
+    return hashlib.sha256("\n".join(sorted(map(str, ids))).encode()).hexdigest()[:16]
+
+
+def dump_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

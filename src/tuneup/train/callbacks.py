@@ -1,0 +1,159 @@
+"""What the trainer reports every epoch: history.jsonl, TensorBoard, a checkpoint, a progress bar."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from tuneup import _progress
+from tuneup._io import append_jsonl, atomic_path, read_jsonl, write_text
+from tuneup.train.loop import Callback, FitResult, State, Trainer
+
+SPLIT_NAMES = ("train", "train_dev", "dev")
+
+
+class HistoryWriter(Callback):
+    """One JSON line per epoch: split -> loss, metric, error; the epoch's wall time."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def on_fit_start(self, trainer: Trainer, start_epoch: int) -> None:
+        kept = [r for r in read_jsonl(self.path) if r.get("epoch", 0) <= start_epoch]  # drop lines past the checkpoint
+        write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        append_jsonl(self.path, record)
+
+
+class TensorBoardLogger(Callback):
+    """One event folder per split (tensorboard/train, tensorboard/dev, ...) with the same tags, so
+    TensorBoard draws train and dev on the same chart."""
+
+    def __init__(self, logdir: Path, metric_name: str):
+        self.logdir, self.metric_name = Path(logdir), metric_name
+        self.writers: dict[str, Any] = {}
+
+    def on_fit_start(self, trainer: Trainer, start_epoch: int) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        for split in SPLIT_NAMES:
+            # purge_step: a resumed run overwrites the epochs after its checkpoint instead of doubling them
+            self.writers[split] = SummaryWriter(str(self.logdir / split), purge_step=start_epoch + 1 if start_epoch else None)
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        epoch = record["epoch"]
+        for split, w in self.writers.items():
+            if split in record:
+                w.add_scalar("loss", record[split]["loss"], epoch)
+                w.add_scalar(f"metric/{self.metric_name}", record[split]["metric"], epoch)
+                w.add_scalar("error", record[split]["error"], epoch)
+        self.writers["train"].add_scalar("lr", record["lr"], epoch)
+        self.writers["train"].add_scalar("fit_loss", record["fit_loss"], epoch)
+        for w in self.writers.values():
+            w.flush()
+
+    def close(self) -> None:
+        for w in self.writers.values():
+            w.close()
+        self.writers = {}
+
+
+class Checkpointer(Callback):
+    """Weights, optimizer state, best weights and loop state in one safetensors file, every epoch,
+    written atomically: `load_checkpoint` puts a trainer back exactly where it was."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        save_checkpoint(self.path, trainer)
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        self.path.unlink(missing_ok=True)  # the run finished: model.safetensors is the artifact
+
+
+def save_checkpoint(path: Path, trainer: Trainer) -> None:
+    tensors: dict[str, torch.Tensor] = {}
+    for k, v in trainer.model.state_dict().items():
+        tensors[f"model/{k}"] = v.detach().cpu().contiguous()
+    for k, v in (trainer.state.best_weights or {}).items():
+        tensors[f"best/{k}"] = v.detach().cpu().contiguous()
+    opt = trainer.optimizer.state_dict()
+    scalars: dict[str, dict[str, Any]] = {}
+    for idx, entry in opt["state"].items():
+        for key, value in entry.items():
+            if torch.is_tensor(value):
+                tensors[f"optim/{idx}/{key}"] = value.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(idx), {})[key] = value
+    state = {
+        "epoch": trainer.state.epoch,
+        "history": trainer.state.history,
+        "early": trainer.state.early,
+        "scheduler": trainer.state.scheduler,
+        "param_groups": opt["param_groups"],
+        "optim_scalars": scalars,
+    }
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"tuneup.state": json.dumps(state, default=_plain)})
+
+
+def load_checkpoint(path: Path, trainer: Trainer) -> None:
+    """Restore model, optimizer and loop state into `trainer` (built from the same config)."""
+    with safe_open(str(path), framework="pt") as f:
+        state = json.loads(f.metadata()["tuneup.state"])
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    device = trainer.device
+    trainer.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model/")})
+    best = {k[5:]: v.to(device) for k, v in tensors.items() if k.startswith("best/")}
+    opt_state: dict[int, dict[str, Any]] = {}
+    for k, v in tensors.items():
+        if k.startswith("optim/"):
+            _, idx, key = k.split("/", 2)
+            opt_state.setdefault(int(idx), {})[key] = v.to(device) if key != "step" else v
+    for idx, entry in state["optim_scalars"].items():
+        opt_state.setdefault(int(idx), {}).update(entry)
+    trainer.optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
+    trainer.state = State(
+        epoch=state["epoch"], history=state["history"], early=state["early"], scheduler=state["scheduler"],
+        best_weights=best or None,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if torch.is_tensor(value):
+        return value.tolist()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+class ProgressBar(Callback):
+    """Epoch bar with the losses and the dev error on a terminal; a line per epoch elsewhere."""
+
+    def __init__(self, description: str, epochs: int):
+        self.description, self.epochs = description, epochs
+        self._cm = None
+        self._task = None
+
+    def on_fit_start(self, trainer: Trainer, start_epoch: int) -> None:
+        self._cm = _progress.task(self.description, total=self.epochs)
+        self._task = self._cm.__enter__()
+        self._task.done = start_epoch
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        fields = {"loss": f"{record['train']['loss']:.4f}"}
+        if "dev" in record:
+            fields["dev loss"] = f"{record['dev']['loss']:.4f}"
+            fields["dev error"] = f"{record['dev']['error']:.4f}"
+        self._task.advance(**fields)
+
+    def close(self) -> None:
+        if self._cm is not None:
+            self._cm.__exit__(None, None, None)
+            self._cm = None

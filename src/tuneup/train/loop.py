@@ -1,0 +1,289 @@
+"""The trainer: data stays as tensors on the device; a batch is an index slice of a per-epoch permutation.
+
+    trainer = Trainer(model, head, cfg.train, metric, scorer, device)
+    result = trainer.fit(train, {"train_dev": td, "dev": dev}, callbacks=[...])
+
+Every epoch measures loss and the metric in eval mode (train on a fixed sample, so dropout does not
+distort the train error), stops early on dev and restores the best weights. Each epoch is seeded from
+(seed, epoch), so a run resumed from its checkpoint ends exactly where an uninterrupted one would.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tuneup.config import Train
+from tuneup.data.augment import Augmenter
+from tuneup.data.encode import Tensors
+from tuneup.errors.metrics import Metric
+from tuneup.exceptions import TrainingError
+from tuneup.models.heads import Head, Outputs
+
+EVAL_BATCH = 4096
+
+Scorer = Callable[[Outputs, torch.Tensor], float]  # (outputs, encoded targets) -> metric value
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` picks CUDA when PyTorch sees a GPU; asking for `cuda` without one is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(
+            f"train.device is 'cuda' but PyTorch {torch.__version__} sees no CUDA GPU here; "
+            "use train.device: auto (or cpu)"
+        )
+    return torch.device(name)
+
+
+def make_optimizer(params, cfg: Train) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0,
+                               weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def make_scheduler(opt: torch.optim.Optimizer, cfg: Train, steps_per_epoch: int):
+    """(scheduler or None, whether it steps every batch)."""
+    s = cfg.schedule
+    if s.kind == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=s.step_size, gamma=s.gamma), False
+    if s.kind == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs), False
+    if s.kind == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=s.max_lr or 10 * cfg.lr, epochs=cfg.epochs, steps_per_epoch=max(steps_per_epoch, 1)
+        ), True
+    if s.kind == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=s.factor, patience=s.patience), False
+    return None, False
+
+
+@dataclass
+class EarlyStopping:
+    """Stops when the monitored dev value has not improved by `min_delta` for `patience` epochs."""
+
+    patience: int
+    min_delta: float = 0.0
+    higher_is_better: bool = False
+    best: float = math.nan
+    best_epoch: int = 0
+    bad_epochs: int = 0
+
+    def improved(self, value: float) -> bool:
+        if math.isnan(self.best):
+            return True
+        if self.higher_is_better:
+            return value > self.best + self.min_delta
+        return value < self.best - self.min_delta
+
+    def update(self, value: float, epoch: int) -> tuple[bool, bool]:
+        """(improved, should stop)."""
+        if self.improved(value):
+            self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
+            return True, False
+        self.bad_epochs += 1
+        return False, self.bad_epochs >= self.patience
+
+    def state(self) -> dict[str, Any]:
+        return {"best": self.best, "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs}
+
+
+@dataclass
+class FitResult:
+    history: list[dict]
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    seconds: float
+
+
+class Callback:
+    def on_fit_start(self, trainer: "Trainer", start_epoch: int) -> None: ...
+    def on_epoch_end(self, trainer: "Trainer", record: dict) -> None: ...
+    def on_fit_end(self, trainer: "Trainer", result: FitResult) -> None: ...
+    def close(self) -> None:
+        """Called after the fit, also when it fails: release files and terminals."""
+
+
+@dataclass
+class State:
+    """Everything a resumed run needs besides the model and optimizer tensors."""
+
+    epoch: int = 0  # epochs completed
+    history: list[dict] = field(default_factory=list)
+    early: dict[str, Any] = field(default_factory=dict)
+    scheduler: dict[str, Any] | None = None
+    best_weights: dict[str, torch.Tensor] | None = None
+
+
+class Trainer:
+    def __init__(self, model: nn.Module, head: Head, cfg: Train, metric: Metric, scorer: Scorer,
+                 device: torch.device, augmenter: Augmenter | None = None, seed: int | None = None):
+        self.model, self.head, self.cfg, self.metric, self.scorer = model.to(device), head.to(device), cfg, metric, scorer
+        self.device = device
+        self.augmenter = augmenter if augmenter else None
+        self.seed = cfg.seed if seed is None else seed
+        self.optimizer = make_optimizer(self.model.parameters(), cfg)
+        self.scheduler = None
+        self.per_batch_schedule = False
+        self.state = State()
+        self.early: EarlyStopping | None = None
+        self.stop = False  # a callback may set this (pruned sweep trials)
+
+    # ---- the loop -----------------------------------------------------------------------------------
+    def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None,
+            callbacks: Sequence[Callback] = (), epochs: int | None = None) -> FitResult:
+        evals = {k: v.to(self.device) for k, v in (evals or {}).items()}
+        train = train.to(self.device)
+        epochs = epochs or self.cfg.epochs
+        n, bs = len(train), self.cfg.batch_size
+        has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
+        usable = n - 1 if has_bn and n % bs == 1 and n > 1 else n  # a batch of one breaks batch norm
+        steps = math.ceil(usable / bs)
+        self.scheduler, self.per_batch_schedule = make_scheduler(self.optimizer, self.cfg, steps)
+        if self.state.scheduler and self.scheduler is not None:
+            self.scheduler.load_state_dict(self.state.scheduler)
+        es_cfg = self.cfg.early_stopping
+        monitor = "dev" if "dev" in evals and es_cfg is not None else None  # no dev (final retrain): all epochs
+        on_metric = es_cfg is not None and es_cfg.monitor == "metric"
+        self.early = EarlyStopping(es_cfg.patience if es_cfg else 0, es_cfg.min_delta if es_cfg else 0.0,
+                                   on_metric and self.metric.higher_is_better)
+        for k, v in self.state.early.items():
+            setattr(self.early, k, v)
+        sample = self._train_sample(train)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        try:
+            return self._fit(train, evals, callbacks, epochs, usable, steps, monitor, on_metric, sample, params)
+        finally:
+            for cb in callbacks:
+                cb.close()
+
+    def _fit(self, train, evals, callbacks, epochs, usable, steps, monitor, on_metric, sample, params) -> FitResult:
+        n, bs = len(train), self.cfg.batch_size
+        started = time.perf_counter()
+        for cb in callbacks:
+            cb.on_fit_start(self, self.state.epoch)
+        stopped_early = False
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            for epoch in range(self.state.epoch + 1, epochs + 1):
+                epoch_start = time.perf_counter()
+                g = self._seed_epoch(epoch)
+                self.model.train()
+                perm = torch.randperm(n, generator=g, device=self.device)
+                total = torch.zeros((), device=self.device)
+                for start in range(0, usable, bs):
+                    idx = perm[start : start + bs]
+                    inputs, y = train.inputs(idx), train.y[idx]
+                    if self.augmenter is not None:
+                        inputs, y = self.augmenter(inputs, y, g)
+                    loss = self.head.loss(self.model(*inputs), y)
+                    self.optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    if self.cfg.grad_clip:
+                        nn.utils.clip_grad_norm_(params, self.cfg.grad_clip)
+                    self.optimizer.step()
+                    if self.per_batch_schedule:
+                        self.scheduler.step()
+                    total += loss.detach()
+                fit_loss = float(total) / max(steps, 1)
+                if not math.isfinite(fit_loss):
+                    raise TrainingError(self._diverged(epoch, fit_loss))
+                record = {"epoch": epoch, "fit_loss": fit_loss, "lr": self.optimizer.param_groups[0]["lr"]}
+                record["train"] = self.measure(sample)
+                for name, data in evals.items():
+                    record[name] = self.measure(data)
+                if self.scheduler is not None and not self.per_batch_schedule:
+                    if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                        self.scheduler.step(record["dev"]["loss"] if "dev" in record else fit_loss)
+                    else:
+                        self.scheduler.step()
+                should_stop = False
+                if monitor:
+                    value = record[monitor]["metric" if on_metric else "loss"]
+                    if not math.isfinite(value):
+                        raise TrainingError(self._diverged(epoch, value, where=f"{monitor} {'metric' if on_metric else 'loss'}"))
+                    improved, should_stop = self.early.update(value, epoch)
+                    if improved:
+                        self.state.best_weights = _copy_weights(self.model)
+                record["seconds"] = time.perf_counter() - epoch_start
+                self.state.epoch = epoch
+                self.state.history.append(record)
+                self.state.early = self.early.state()
+                self.state.scheduler = self.scheduler.state_dict() if self.scheduler is not None else None
+                for cb in callbacks:
+                    cb.on_epoch_end(self, record)
+                if should_stop or self.stop:
+                    stopped_early = should_stop
+                    break
+        best_epoch = self.early.best_epoch if monitor else self.state.epoch
+        if monitor and self.state.best_weights is not None:
+            self.model.load_state_dict(self.state.best_weights)  # also when the last epoch was reached
+        result = FitResult(self.state.history, best_epoch, self.state.epoch, stopped_early,
+                           time.perf_counter() - started)
+        for cb in callbacks:
+            cb.on_fit_end(self, result)
+        return result
+
+    def _seed_epoch(self, epoch: int) -> torch.Generator:
+        """Dropout (global RNG, forked) and shuffling/augmentation (the generator) from (seed, epoch)."""
+        s = (self.seed * 1_000_003 + epoch * 7919) % (2**63 - 1)
+        torch.manual_seed(s)
+        g = torch.Generator(device=self.device)
+        g.manual_seed(s)
+        return g
+
+    def _train_sample(self, train: Tensors) -> Tensors:
+        if len(train) <= self.cfg.eval_sample:
+            return train
+        g = torch.Generator().manual_seed(self.seed)
+        idx = torch.randperm(len(train), generator=g)[: self.cfg.eval_sample].sort().values.to(self.device)
+        return train.take(idx)
+
+    def _diverged(self, epoch: int, value: float, where: str = "training loss") -> str:
+        clip = f"gradient clipping (train.grad_clip: 1.0)" if not self.cfg.grad_clip else f"a smaller train.grad_clip"
+        return (
+            f"epoch {epoch}: the {where} became {value}; try a lower learning rate (train.lr is {self.cfg.lr:g}), "
+            f"{clip}, or check the inputs for extreme or missing values"
+        )
+
+    # ---- evaluation -----------------------------------------------------------------------------------
+    def predict(self, data: Tensors) -> Outputs:
+        return predict(self.model, self.head, data)
+
+    def measure(self, data: Tensors) -> dict[str, float]:
+        out = self.predict(data)
+        value = self.scorer(out, data.y)
+        return {"loss": float(np.mean(out.loss)), "metric": value, "error": self.metric.error(value)}
+
+
+def predict(model: nn.Module, head: Head, data: Tensors, batch_size: int = EVAL_BATCH) -> Outputs:
+    """Outputs in eval mode, in batches, without gradients; the model's mode is restored afterwards."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    logits = []
+    with torch.inference_mode():
+        for start in range(0, len(data), batch_size):
+            idx = torch.arange(start, min(start + batch_size, len(data)), device=data.device)
+            logits.append(model(*[t.to(device) for t in data.inputs(idx)]))
+    model.train(was_training)
+    out = torch.cat(logits) if logits else torch.empty(0, head.n_outputs)
+    y = None if data.y is None else data.y.to(out.device)
+    return head.outputs(out, y)
+
+
+def _copy_weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+

@@ -1,0 +1,359 @@
+"""`tuneup.run(cfg)`: split -> encode -> baselines -> train -> evaluate -> the run directory.
+
+`prepare(cfg)` does the data half (load, infer task and metric, split, encode) and is cached per data
+config, so the improve loop and sweeps that train many candidates on the same data pay for it once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from tuneup import __version__, _progress
+from tuneup._io import write_json, write_text, write_with
+from tuneup.config import Config, load_config
+from tuneup.data import columns, sources
+from tuneup.data.augment import Augmenter
+from tuneup.data.dataset import Dataset
+from tuneup.data.encode import Encoder, Tensors
+from tuneup.data.split import Splits, assign
+from tuneup.errors.metrics import Metric, default_metric, get_metric
+from tuneup.exceptions import ConfigError, UserError
+from tuneup.models.baselines import run_baselines
+from tuneup.models.heads import Head, Outputs, class_weights
+from tuneup.models.nets import build_model, count_parameters, resolve_kind
+from tuneup import runs as rd
+from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
+from tuneup.train.loop import Callback, Trainer, predict, resolve_device
+
+
+@dataclass
+class Prepared:
+    """Data ready for a model: the resolved config, the examples, their splits, the fitted encoder,
+    and one Tensors per split (on the CPU)."""
+
+    cfg: Config
+    dataset: Dataset
+    splits: Splits
+    encoder: Encoder
+    tensors: dict[str, Tensors]
+    metric: Metric
+    notes: list[Inferred] = field(default_factory=list)  # what was inferred, and why
+    seconds: float = 0.0
+
+    @property
+    def task(self) -> str:
+        return self.encoder.task
+
+    def scorer(self):
+        return make_scorer(self.encoder, self.metric)
+
+
+_CACHE: dict[str, Prepared] = {}
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """A setting tuneup chose from the data, and why."""
+
+    key: str
+    value: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value} ({self.why})"
+
+
+def resolve_task(cfg: Config, ds: Dataset) -> tuple[Config, list[Inferred]]:
+    """Fill in `task` and `metric` from the data when the config leaves them out."""
+    notes, updates = [], {}
+    task = cfg.task
+    if task is None:
+        task, why = columns.infer_task(ds.y)
+        updates["task"] = task
+        notes.append(Inferred("task", task, why))
+    if cfg.metric is None:
+        counts = None if task in ("regression", "multilabel") else ds.y.value_counts().to_numpy()
+        metric, why = default_metric(task, counts)
+        updates["metric"] = metric
+        notes.append(Inferred("metric", metric, why))
+    get_metric(updates.get("metric", cfg.metric), task)
+    if updates:
+        cfg = cfg.with_overrides(updates)
+    return cfg, notes
+
+
+def _data_key(cfg: Config) -> str:
+    import json
+
+    d = cfg.to_dict()
+    return json.dumps({"data": d["data"], "task": d["task"], "metric": d["metric"], "base": str(cfg.base_dir)},
+                      sort_keys=True)
+
+
+def prepare(cfg: Config | str | Path, use_cache: bool = True) -> Prepared:
+    cfg = load_config(cfg)
+    key = _data_key(cfg)
+    if use_cache and key in _CACHE:
+        hit = _CACHE[key]
+        return Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset, hit.splits,
+                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0)
+    start = time.perf_counter()
+    ds = sources.load(cfg)
+    cfg, notes = resolve_task(cfg, ds)
+    splits = assign(ds, cfg.data.split, cfg.task)
+    encoder = Encoder.fit(ds, splits.mask("train"), cfg.task, cfg.data.max_onehot, cfg.data.types)
+    tensors = {s: encoder.transform(ds, np.flatnonzero(splits.mask(s))) for s in splits.present()}
+    prepared = Prepared(cfg, ds, splits, encoder, tensors, get_metric(cfg.metric, cfg.task), notes,
+                        time.perf_counter() - start)
+    if use_cache:
+        _CACHE.clear()  # one data set at a time: tensors can be large
+        _CACHE[key] = prepared
+    return prepared
+
+
+def make_scorer(encoder: Encoder, metric: Metric):
+    """(outputs, encoded targets) -> the metric, in the target's original units for regression."""
+    task = encoder.task
+
+    def score(out: Outputs, y: torch.Tensor) -> float:
+        y_np = y.detach().cpu().numpy()
+        if task == "regression":
+            return metric(encoder.decode_target(y_np), encoder.decode_target(out.pred), None, task)
+        if task in ("binary", "multilabel"):
+            y_np = y_np.round().astype(np.int64)
+        return metric(y_np, out.pred, out.proba, task)
+
+    return score
+
+
+def build(prepared: Prepared, cfg: Config | None = None, device: torch.device | None = None) -> Trainer:
+    """A trainer with a fresh model for `cfg` (default: the prepared config) on the prepared data."""
+    cfg = cfg or prepared.cfg
+    enc = prepared.encoder
+    resolve_kind(cfg.model, enc.input_spec())
+    device = device or resolve_device(cfg.train.device)
+    train = prepared.tensors["train"]
+    weights = class_weights(enc.task, train.y, enc.n_outputs, cfg.train.class_weights)
+    head = Head(enc.task, enc.n_outputs, weights)
+    model = build_model(cfg.model, enc, seed=cfg.train.seed)
+    augmenter = Augmenter(cfg.train.augment, enc.kind, enc.task, enc.n_outputs)
+    return Trainer(model, head, cfg.train, prepared.metric, prepared.scorer(), device, augmenter)
+
+
+def run(
+    cfg: Config | str | Path,
+    overrides: dict[str, Any] | None = None,
+    name: str | None = None,
+    final: bool = False,
+    resume: str | Path | None = None,
+    callbacks: list[Callback] | None = None,
+    progress: bool = True,
+) -> rd.Run:
+    """Train and evaluate one configuration; returns the Run (a handle on its directory)."""
+    if resume is not None:
+        return _resume(resume, cfg, overrides, final, callbacks, progress)
+    cfg = load_config(cfg, overrides)
+    started = time.perf_counter()
+    prepared = prepare(cfg)
+    cfg = prepared.cfg
+    for note in prepared.notes:
+        _progress.info(f"inferred {note}")
+    path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
+    try:
+        _write_inputs(path, prepared, cfg)
+        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started)
+    except (UserError, ConfigError):
+        shutil.rmtree(path, ignore_errors=True)  # bad input leaves nothing half-written behind
+        raise
+
+
+def _write_inputs(path: Path, prepared: Prepared, cfg: Config) -> None:
+    resolved = _absolute_paths(cfg)
+    write_text(path / rd.CONFIG, resolved.to_yaml())
+    prepared.splits.save(path / rd.SPLITS)
+    prepared.encoder.save(path / rd.ENCODER)
+
+
+def _absolute_paths(cfg: Config) -> Config:
+    """config.yaml in the run folder reads the same data from anywhere."""
+    updates = {}
+    for role in ("train", "target"):
+        src = getattr(cfg.data, role)
+        if src is not None and not src.path.startswith("builtin:"):
+            updates[f"data.{role}.path"] = str(Path(cfg.resolve_path(src.path)).resolve())
+    return cfg.with_overrides(updates) if updates else cfg
+
+
+def _resume(ref, cfg, overrides, final, callbacks, progress) -> rd.Run:
+    run_ = rd.Run.open(ref)
+    if run_.complete:
+        raise UserError(f"run '{run_.name}' already finished; nothing to resume (start a new one with `tuneup run`)")
+    saved = run_.config
+    if cfg is not None:
+        wanted = _absolute_paths(load_config(cfg, overrides))
+        wanted = wanted.with_overrides({"task": saved.task, "metric": saved.metric}) if wanted.task is None else wanted
+        diff = rd.config_diff(saved, wanted)
+        if diff:
+            raise UserError(
+                f"cannot resume '{run_.name}': its config differs from the one given ({'; '.join(diff[:6])}); "
+                "resume without a config to use the saved one, or start a new run"
+            )
+    elif overrides:
+        raise UserError("--resume continues a run with its saved config; --set cannot change it")
+    started = time.perf_counter()
+    prepared = prepare(saved)
+    if not np.array_equal(prepared.splits.split, run_.splits.aligned_to(prepared.dataset.ids).split):
+        raise UserError(f"cannot resume '{run_.name}': the data or its splits changed since the run started")
+    return _train_and_evaluate(run_.path, prepared, saved, final, callbacks or [], progress, started, resuming=True)
+
+
+def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool, callbacks: list[Callback],
+                        progress: bool, started: float, resuming: bool = False) -> rd.Run:
+    timing: dict[str, float] = {"prepare_s": prepared.seconds}
+    splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
+    scored = [s for s in prepared.tensors if s != "test" or final]
+
+    t0 = time.perf_counter()
+    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
+    baselines = run_baselines(
+        names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
+        prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+    ) if names else {}
+    timing["baselines_s"] = time.perf_counter() - t0
+
+    trainer = build(prepared, cfg)
+    checkpoint = path / rd.CHECKPOINT
+    if resuming and checkpoint.exists():
+        load_checkpoint(checkpoint, trainer)
+        _progress.info(f"resuming {path.name} after epoch {trainer.state.epoch}")
+    cbs: list[Callback] = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, cfg.metric)]
+    if cfg.train.checkpoint:
+        cbs.append(Checkpointer(checkpoint))
+    if progress:
+        cbs.append(ProgressBar(f"training {path.name}", cfg.train.epochs))
+    cbs.extend(callbacks)
+    t0 = time.perf_counter()
+    fit = trainer.fit(prepared.tensors["train"], splits_for_fit, callbacks=cbs)
+    timing["train_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    results = {}
+    for split in scored:
+        data = prepared.tensors[split]
+        out = predict(trainer.model, trainer.head, data)
+        value = trainer.scorer(out, data.y)
+        results[split] = {"n": len(data), "loss": float(np.mean(out.loss)), "metric": value,
+                          "error": prepared.metric.error(value)}
+        write_predictions(path / rd.PREDICTIONS / f"{split}.parquet", prepared.encoder, data, out)
+    timing["evaluate_s"] = time.perf_counter() - t0
+    save_model(path / rd.MODEL, trainer.model, cfg)
+
+    test_uses = 0
+    if final:
+        test_ids = rd.ids_hash(prepared.tensors["test"].ids)
+        test_uses = rd.record_test_use(path.parent, path.name, rd.config_fingerprint(cfg), test_ids, cfg.metric,
+                                       results["test"]["error"])
+        if test_uses > 1:
+            _progress.warn(
+                f"the test set has now been evaluated {test_uses} times (see {path.parent / rd.LEDGER}); "
+                "choosing between runs by test error makes it an optimistic, second dev set"
+            )
+    timing["total_s"] = time.perf_counter() - started
+    timing["per_epoch_s"] = float(np.median([h["seconds"] for h in fit.history])) if fit.history else 0.0
+    summary = build_summary(path.name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses)
+    write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
+    return rd.Run(path)
+
+
+def default_baselines(kind: str) -> list[str]:
+    return ["majority", "linear"] if kind == "image" else ["majority", "linear", "hgb"]
+
+
+def write_predictions(path: Path, encoder: Encoder, data: Tensors, out: Outputs) -> None:
+    task = encoder.task
+    frame: dict[str, Any] = {"id": data.ids}
+    frame["y_true"] = _labels(encoder.decode_target(data.y))
+    if task == "regression":
+        frame["y_pred"] = encoder.decode_target(out.pred)
+        frame["residual"] = frame["y_pred"] - frame["y_true"]
+    else:
+        frame["y_pred"] = _labels(encoder.decode_target(out.pred))
+        if task == "binary":
+            frame["score"] = out.proba
+        else:
+            for i, c in enumerate(encoder.classes):
+                frame[f"p:{c}"] = out.proba[:, i]
+    frame["loss"] = out.loss
+    write_with(path, lambda tmp: pd.DataFrame(frame).to_parquet(tmp, index=False))
+
+
+def _labels(values: np.ndarray) -> Any:
+    kinds = {type(v) for v in values}
+    if kinds <= {int, np.int64}:
+        return values.astype(np.int64)
+    if kinds <= {bool, np.bool_}:
+        return values.astype(bool)
+    return np.array([str(v) for v in values], dtype=object)
+
+
+def save_model(path: Path, model: torch.nn.Module, cfg: Config) -> None:
+    import json
+
+    from safetensors.torch import save_file
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    meta = {"tuneup.version": __version__, "tuneup.model": json.dumps(cfg.model.model_dump(mode="json"))}
+    write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+
+
+def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses) -> dict:
+    metric, enc = prepared.metric, prepared.encoder
+    ladder = {"human": cfg.human_level}
+    for split in ("train", "train_dev", "dev", "test"):
+        ladder[split] = results[split]["error"] if split in results else None
+    human = cfg.human_level_error
+    return {
+        "run": name,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "tuneup_version": __version__,
+        "task": enc.task,
+        "metric": metric.name,
+        "error_of": metric.error_of,
+        "higher_is_better": metric.higher_is_better,
+        "error_in_units": metric.error_in_units,
+        "data": {
+            "kind": enc.kind,
+            "sources": prepared.dataset.sources,
+            "classes": enc.classes,
+            "split_sizes": prepared.splits.sizes(),
+            "n_features": len(enc.feature_names) if enc.kind == "table" else None,
+            "image_shape": enc.spec.get("image", {}).get("shape"),
+        },
+        "splits": {s: results.get(s) for s in ("train", "train_dev", "dev", "test") if s in prepared.tensors},
+        "human_level_error": cfg.human_level,
+        "human_levels": [h.model_dump() for h in human] if isinstance(human, list) else None,
+        "ladder": ladder,
+        "baselines": {
+            b.name: {"model": b.model, "fit_rows": b.fit_rows, "seconds": b.seconds, "splits": b.scores}
+            for b in baselines.values()
+        },
+        "training": {
+            "model": resolve_kind(cfg.model, enc.input_spec()),
+            "parameters": count_parameters(trainer.model),
+            "device": str(trainer.device),
+            "epochs_run": fit.epochs_run,
+            "best_epoch": fit.best_epoch,
+            "stopped_early": fit.stopped_early,
+        },
+        "timing": timing,
+        "final": final,
+        "test_evaluations": test_uses,
+    }
