@@ -280,11 +280,12 @@ def default_baselines(kind: str) -> list[str]:
 def write_predictions(path: Path, encoder: Encoder, data: Tensors, out: Outputs) -> None:
     task = encoder.task
     frame: dict[str, Any] = {"id": data.ids}
-    frame["y_true"] = _labels(encoder.decode_target(data.y))
     if task == "regression":
+        frame["y_true"] = encoder.decode_target(data.y)
         frame["y_pred"] = encoder.decode_target(out.pred)
         frame["residual"] = frame["y_pred"] - frame["y_true"]
     else:
+        frame["y_true"] = _labels(encoder.decode_target(data.y))
         frame["y_pred"] = _labels(encoder.decode_target(out.pred))
         if task == "binary":
             frame["score"] = out.proba
