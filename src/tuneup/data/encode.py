@@ -38,6 +38,7 @@ class Tensors:
     x_cat: torch.Tensor | None  # (N, K) int64 category codes, 0 = unknown
     y: torch.Tensor | None  # classes (N,) int64; binary (N,) float32; multilabel (N, L); regression (N,) standardized
     ids: np.ndarray | None = None
+    w: torch.Tensor | None = None  # (N,) example weights for the training loss (importance weighting)
 
     def __len__(self) -> int:
         return self.x.shape[0]
@@ -48,13 +49,13 @@ class Tensors:
 
     def to(self, device: torch.device | str) -> "Tensors":
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
-        return Tensors(move(self.x), move(self.x_cat), move(self.y), self.ids)
+        return Tensors(move(self.x), move(self.x_cat), move(self.y), self.ids, move(self.w))
 
     def take(self, idx: torch.Tensor | np.ndarray) -> "Tensors":
         idx_t = torch.as_tensor(idx, device=self.x.device)
         ids = None if self.ids is None else self.ids[np.asarray(idx if not torch.is_tensor(idx) else idx.cpu())]
         pick = lambda t: None if t is None else t[idx_t]  # noqa: E731
-        return Tensors(self.x[idx_t], pick(self.x_cat), pick(self.y), ids)
+        return Tensors(self.x[idx_t], pick(self.x_cat), pick(self.y), ids, pick(self.w))
 
     def inputs(self, idx: torch.Tensor | None = None) -> list[torch.Tensor]:
         """Model inputs for rows `idx` (all rows when None): images become float in [0, 1]."""
@@ -69,7 +70,9 @@ class Tensors:
     def concat(parts: list["Tensors"]) -> "Tensors":
         cat = lambda ts: None if ts[0] is None else torch.cat(ts)  # noqa: E731
         ids = None if parts[0].ids is None else np.concatenate([p.ids for p in parts])
-        return Tensors(cat([p.x for p in parts]), cat([p.x_cat for p in parts]), cat([p.y for p in parts]), ids)
+        w = None if all(p.w is None for p in parts) else torch.cat(
+            [p.w if p.w is not None else torch.ones(len(p)) for p in parts])
+        return Tensors(cat([p.x for p in parts]), cat([p.x_cat for p in parts]), cat([p.y for p in parts]), ids, w)
 
 
 class TablePreprocess(nn.Module):

@@ -188,7 +188,11 @@ class Trainer:
                     inputs, y = train.inputs(idx), train.y[idx]
                     if self.augmenter is not None:
                         inputs, y = self.augmenter(inputs, y, g)
-                    loss = self.head.loss(self.model(*inputs), y)
+                    if train.w is None:
+                        loss = self.head.loss(self.model(*inputs), y)
+                    else:  # importance weights: the loss the target distribution would give
+                        w = train.w[idx]
+                        loss = (self.head.loss(self.model(*inputs), y, reduction="none") * w).sum() / w.sum()
                     self.optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     if self.cfg.grad_clip:
