@@ -58,15 +58,23 @@ def numeric_shift(column: str, ref: np.ndarray, cur: np.ndarray) -> FeatureShift
     n_eff = len(ref) * len(cur) / (len(ref) + len(cur))
     p = float(stats.kstwo.sf(ks, max(int(round(n_eff)), 1))) if n_eff < 10_000 else float(stats.kstwobign.sf(ks * np.sqrt(n_eff)))
     q = np.linspace(0, 1, 1001)[1:-1]
-    w1 = float(np.mean(np.abs(np.quantile(ref, q, method="linear") - np.quantile(cur, q, method="linear"))))
+    w1 = float(np.mean(np.abs(_sorted_quantiles(ref, q) - _sorted_quantiles(cur, q))))
     scale = float(np.std(ref)) or float(np.mean(np.abs(ref))) or 1.0
     effect = w1 / scale
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
+    edges = np.unique(_sorted_quantiles(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
     psi_value = psi(np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1),
                     np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1))
     flagged = bool(p < P_VALUE and effect >= NUMERIC_EFFECT)
     return FeatureShift(column, "numeric", "ks", ks, p, effect, "wasserstein/std", psi_value, len(ref), len(cur),
                         flagged, f"mean {ref.mean():.4g}", f"mean {cur.mean():.4g}")
+
+
+def _sorted_quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles of an already sorted sample (numpy's 'linear' method) without sorting it again."""
+    pos = q * (len(x) - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, len(x) - 1)
+    return x[lo] + (x[hi] - x[lo]) * (pos - lo)
 
 
 def categorical_shift(column: str, ref: pd.Series, cur: pd.Series) -> FeatureShift:
