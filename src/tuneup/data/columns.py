@@ -49,8 +49,8 @@ def infer_type(s: pd.Series) -> str:
     if set(text.str.lower().unique()) <= set(BOOL_WORDS) and text.str.lower().nunique() == 2:
         return "boolean"
     as_number = pd.to_numeric(text, errors="coerce")
-    if as_number.notna().mean() >= 0.9:
-        return "numeric"  # mostly numbers: the rest is text that does not belong (checked next)
+    if as_number.notna().mean() >= 0.8 and text[as_number.isna()].nunique() <= 20:
+        return "numeric"  # mostly numbers and a few odd strings: text that does not belong (checked next)
     if _parses_as_dates(text):
         return "datetime"
     return "categorical"

@@ -25,7 +25,7 @@ from tuneup.data.dataset import Dataset
 from tuneup.exceptions import DataError, listing
 
 UNKNOWN, MISSING = "<unknown>", "<missing>"
-DATE_PARTS = ("year", "month", "day", "dayofweek", "hour")
+DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
 MAX_CATEGORIES = 10_000
 CHUNK = 65_536
 
@@ -227,8 +227,7 @@ class Encoder:
         return out, x_cat
 
     def _codes(self, s: pd.Series, column: dict) -> np.ndarray:
-        cats = pd.CategoricalDtype(column["categories"])
-        return (_category_strings(s).astype(cats).cat.codes.to_numpy().astype(np.int64) + 1)  # -1 (unknown) -> 0
+        return _category_codes(s, column["categories"]) + 1  # unknown (-1) -> 0
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         missing = [c["name"] for c in self.spec["columns"] if c["name"] not in frame.columns]
@@ -243,8 +242,8 @@ class Encoder:
             return torch.from_numpy(((values - t["mean"]) / t["std"]).astype(np.float32))
         if task == "multilabel":
             frame = y.reindex(columns=t["labels"], fill_value=0)
-            return torch.from_numpy(frame.to_numpy(dtype=np.float32))
-        codes = pd.Categorical(_label_keys(y), categories=[str(c) for c in t["classes"]]).codes.astype(np.int64)
+            return torch.from_numpy(np.array(frame.to_numpy(dtype=np.float32)))
+        codes = pd.Index([str(c) for c in t["classes"]]).get_indexer(_label_keys(y)).astype(np.int64)
         if (codes < 0).any():
             bad = pd.unique(np.asarray(y)[codes < 0])[:5]
             raise DataError(f"labels {listing(bad)} are not among the classes the model knows: {listing(t['classes'])}")
@@ -313,6 +312,11 @@ def _category_strings(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), MISSING).astype(str)
 
 
+def _category_codes(s: pd.Series, categories: list[str]) -> np.ndarray:
+    """Index of each value among `categories`; -1 for values never seen in training."""
+    return pd.Index(categories).get_indexer(_category_strings(s)).astype(np.int64)
+
+
 def _rows(s: pd.Series, rows: np.ndarray | None) -> pd.Series:
     return s if rows is None else s.iloc[rows]
 
@@ -352,7 +356,7 @@ def _raw_numeric(
                 j += 1
         elif c.get("encoding") == "onehot":
             cats = c["categories"]
-            codes = _category_strings(s).astype(pd.CategoricalDtype(cats)).cat.codes.to_numpy() + 1  # unknown -> 0
+            codes = _category_codes(s, cats) + 1  # unknown (-1) -> 0
             block = out[:, j : j + len(cats) + 1]
             block[:] = 0.0
             block[np.arange(n), codes] = 1.0

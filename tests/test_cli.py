@@ -1,0 +1,106 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_table
+
+
+def assert_user_error(r, *fragments):
+    assert r.code == 2, (r.code, r.stderr)
+    lines = [l for l in r.stderr.splitlines() if l.startswith("error: ")]
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+def test_init_writes_a_readable_config_that_runs(cli, table_csv):
+    r = cli("init", "--data", str(table_csv), "--target", "churn")
+    assert r.code == 0, r.stderr
+    text = Path("tuneup.yaml").read_text()
+    assert "task: binary  # the target holds 2 distinct labels" in text
+    assert "id: customer_id" in text and "# human_level_error" in text
+    assert "missing values in 2 columns" in r.stdout
+    r = cli("run", "tuneup.yaml", "--set", "train.epochs=3", "--json")
+    assert r.code == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["task"] == "binary" and Path(summary["path"], "summary.json").exists()
+
+
+def test_init_refuses_to_overwrite(cli, table_csv):
+    Path("tuneup.yaml").write_text("name: mine\n")
+    assert_user_error(cli("init", "--data", str(table_csv), "--target", "churn"), "tuneup.yaml already exists", "--force")
+    assert Path("tuneup.yaml").read_text() == "name: mine\n"
+
+
+def test_init_infers_regression_and_skewed_binary(cli, tmp_path):
+    df = make_table(400)
+    df["spend"] = df.income * 0.01
+    df["rare"] = (df.age.fillna(0) > 60).map({True: "yes", False: "no"})
+    df.to_csv("t.csv", index=False)
+    assert cli("init", "--data", "t.csv", "--target", "spend", "--out", "reg.yaml").code == 0
+    assert "metric: rmse" in Path("reg.yaml").read_text()
+    assert cli("init", "--data", "t.csv", "--target", "rare", "--out", "skew.yaml").code == 0
+    assert "metric: f1  # classes are skewed" in Path("skew.yaml").read_text()
+
+
+def test_init_on_an_image_folder(cli, tmp_path):
+    from tests.conftest import write_image_folder
+
+    write_image_folder(Path("imgs"), per_class=4)
+    r = cli("init", "--data", "imgs")
+    assert r.code == 0, r.stderr
+    text = Path("tuneup.yaml").read_text()
+    assert "kind: cnn" in text and "task: multiclass" in text
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["run", "nope.yaml"], ["nope.yaml: no such config file"]),
+        (["init", "--data", "missing.csv", "--target", "y"], ["missing.csv", "no such file"]),
+        (["init", "--data", "t.csv", "--target", "Churn"], ["'Churn' is not a column of t.csv", "did you mean 'churn'"]),
+        (["run", "cfg.yaml", "--set", "train.lrr=0.1"], ["train.lrr", "did you mean 'lr'"]),
+        (["run", "cfg.yaml", "--set", "train.optimizer=adamm"], ["train.optimizer", "did you mean 'adam'"]),
+        (["run", "cfg.yaml", "--set", "model.kind=cnn"], ["'cnn' needs images"]),
+        (["run", "cfg.yaml", "--set", "train.device=cuda"], ["no CUDA GPU"]),
+        (["run"], ["needs a CONFIG"]),
+        (["run", "--resume", "ghost"], ["run 'ghost' not found"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_nothing_written(cli, args, fragments):
+    make_table(200).to_csv("t.csv", index=False)
+    Path("cfg.yaml").write_text("data: {train: {path: t.csv, target: churn}}\ntrain: {epochs: 1}\n")
+    before = {p for p in Path(".").rglob("*")}
+    r = cli(*args)
+    assert_user_error(r, *fragments)
+    after = {p for p in Path(".").rglob("*") if ".cache" not in p.parts}
+    assert {p for p in after - before if not p.is_dir()} == set()
+
+
+def test_json_mode_prints_only_json_on_stdout(cli):
+    Path("cfg.yaml").write_text("name: wine\ndata: {train: {path: 'builtin:wine'}}\ntrain: {epochs: 2}\n")
+    r = cli("run", "cfg.yaml", "--json")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["run"] == "wine-001" and doc["metric"] == "accuracy"
+
+
+def test_console_script_and_module_entry_point():
+    r = subprocess.run([sys.executable, "-m", "tuneup", "run", "nope.yaml"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.strip().startswith("error: nope.yaml")
+    r = subprocess.run([sys.executable, "-m", "tuneup", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "demo" in r.stdout
+
+
+@pytest.mark.slow
+def test_demo_prints_the_ladder_with_a_data_mismatch_gap(cli):
+    r = cli("demo", "--epochs", "12")
+    assert r.code == 0, r.stderr
+    assert "data mismatch" in r.stdout and "train-dev" in r.stdout
+    summary = json.loads(Path("tuneup-runs/demo-001/summary.json").read_text())
+    ladder = summary["ladder"]
+    assert ladder["dev"] - ladder["train_dev"] > 0.1  # the gap is plain to see

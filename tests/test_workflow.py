@@ -1,0 +1,131 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import tuneup
+from tests.conftest import make_table, table_config
+from tuneup.exceptions import ConfigError, UserError
+from tuneup.train.loop import Callback
+
+ALLOWED = {".yaml", ".csv", ".json", ".jsonl", ".safetensors", ".parquet"}
+
+
+def test_run_directory_holds_every_file_and_no_pickle(trained_table_run):
+    path = trained_table_run.path
+    for name in ("config.yaml", "splits.csv", "encoder.json", "model.safetensors", "history.jsonl", "summary.json"):
+        assert (path / name).is_file(), name
+    assert sorted(p.name for p in (path / "predictions").iterdir()) == ["dev.parquet", "train.parquet"]
+    assert not (path / "checkpoint.safetensors").exists()  # a finished run keeps only the model
+    for f in path.rglob("*"):
+        if f.is_file():
+            assert f.suffix in ALLOWED or "tfevents" in f.name, f
+            assert not f.name.startswith(".") and not f.name.endswith(".tmp"), f
+    load_file(str(path / "model.safetensors"))
+
+
+def test_predictions_and_summary_agree(trained_table_run):
+    run = trained_table_run
+    dev = run.predictions("dev")
+    assert list(dev.columns[:4]) == ["id", "y_true", "y_pred", "score"] and "loss" in dev.columns
+    assert set(dev.y_true) <= {"yes", "no"}
+    accuracy = (dev.y_true == dev.y_pred).mean()
+    assert run.summary["splits"]["dev"]["metric"] == pytest.approx(accuracy)
+    assert run.summary["ladder"]["dev"] == pytest.approx(1 - accuracy)
+    assert run.summary["ladder"]["test"] is None and run.summary["splits"].get("test") is None
+
+
+def test_csv_with_missing_values_and_categoricals_beats_the_majority_baseline(trained_table_run):
+    s = trained_table_run.summary
+    assert s["splits"]["dev"]["error"] < s["baselines"]["majority"]["splits"]["dev"]["error"] - 0.05
+
+
+def test_reloaded_model_reproduces_the_predictions(trained_table_run):
+    run = trained_table_run
+    prepared = tuneup.prepare(run.config)
+    from tuneup.train.loop import predict
+
+    out = predict(run.load_model(), run.head(), prepared.tensors["dev"])
+    assert out.proba == pytest.approx(run.predictions("dev")["score"].to_numpy(), abs=1e-6)
+
+
+def test_final_evaluates_test_once_and_records_it(table_csv, capsys):
+    cfg = table_config(table_csv)
+    run = tuneup.run(cfg, final=True, progress=False)
+    assert run.summary["ladder"]["test"] is not None and (run.path / "predictions" / "test.parquet").exists()
+    ledger = [json.loads(l) for l in (run.root / "test-ledger.jsonl").read_text().splitlines()]
+    assert len(ledger) == 1 and ledger[0]["run"] == run.name
+    assert "evaluated 2 times" not in capsys.readouterr().err
+    tuneup.run(cfg, final=True, progress=False)
+    assert "the test set has now been evaluated 2 times" in capsys.readouterr().err
+
+
+def test_regression_reports_original_units():
+    run = tuneup.run({"name": "diabetes", "data": {"train": {"path": "builtin:diabetes"}}, "train": {"epochs": 5}},
+                     progress=False)
+    from sklearn.metrics import root_mean_squared_error
+
+    dev = run.predictions("dev")
+    assert run.summary["splits"]["dev"]["metric"] == pytest.approx(root_mean_squared_error(dev.y_true, dev.y_pred))
+    assert run.summary["error_in_units"] and dev.y_true.mean() > 50  # the target's units, not standardized
+
+
+class Kill(Callback):
+    def on_epoch_end(self, trainer, record):
+        if record["epoch"] == 3:
+            raise KeyboardInterrupt
+
+
+WINE = {"name": "wine", "data": {"train": {"path": "builtin:wine"}}, "model": {"dropout": 0.2},
+        "train": {"epochs": 7, "early_stopping": {"patience": 100}, "schedule": "cosine"}}
+
+
+def test_a_killed_run_resumes_to_the_same_weights():
+    with pytest.raises(KeyboardInterrupt):
+        tuneup.run(WINE, name="killed", callbacks=[Kill()], progress=False)
+    killed = Path("tuneup-runs/killed")
+    assert (killed / "checkpoint.safetensors").exists() and not (killed / "summary.json").exists()
+    resumed = tuneup.run(None, resume="killed", progress=False)
+    straight = tuneup.run(WINE, name="straight", progress=False)
+    a, b = load_file(str(resumed.path / "model.safetensors")), load_file(str(straight.path / "model.safetensors"))
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-6) for k in a)
+    assert [r["epoch"] for r in resumed.history] == list(range(1, 8))
+    assert resumed.summary["splits"]["dev"]["loss"] == pytest.approx(straight.summary["splits"]["dev"]["loss"], rel=1e-5)
+
+
+def test_resume_refuses_a_changed_config(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        tuneup.run(WINE, name="killed", callbacks=[Kill()], progress=False)
+    changed = tuneup.load_config(WINE, {"train.lr": 0.01})
+    with pytest.raises(UserError, match=r"config differs.*train\.lr: 0\.001 -> 0\.01"):
+        tuneup.run(changed, resume="killed", progress=False)
+
+
+def test_bad_input_during_a_run_leaves_no_run_folder(table_csv):
+    cfg = table_config(table_csv)
+    cfg["train"]["augment"] = ["hflip"]  # an image transform on a table: found after the folder exists
+    with pytest.raises(ConfigError, match="hflip"):
+        tuneup.run(cfg, progress=False)
+    assert not any(Path("tuneup-runs").iterdir())
+
+
+def test_run_names_count_up_and_refuse_duplicates(table_csv):
+    cfg = table_config(table_csv, train={"epochs": 1})
+    a, b = tuneup.run(cfg, progress=False), tuneup.run(cfg, progress=False)
+    assert (a.name, b.name) == ("churn-001", "churn-002")
+    tuneup.run(cfg, name="mine", progress=False)
+    with pytest.raises(UserError, match="already exists.*--name"):
+        tuneup.run(cfg, name="mine", progress=False)
+
+
+def test_multilabel_task(tmp_path):
+    df = make_table(300)
+    df["tags"] = ["a|b" if x > 40 else ("b" if c == "paris" else "c") for x, c in zip(df.age.fillna(40), df.city)]
+    df.drop(columns=["churn"]).to_csv(tmp_path / "t.csv", index=False)
+    run = tuneup.run({"name": "ml", "data": {"train": {"path": str(tmp_path / "t.csv"), "target": "tags"}},
+                      "train": {"epochs": 3}}, progress=False)
+    assert run.summary["task"] == "multilabel" and run.summary["data"]["classes"] == ["a", "b", "c"]
+    assert {"p:a", "p:b", "p:c"} <= set(run.predictions("dev").columns)
