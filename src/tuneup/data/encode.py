@@ -125,23 +125,24 @@ class Encoder:
                 entry["encoding"] = "onehot" if len(entry["categories"]) <= max_onehot else "embedding"
             columns.append(entry)
         spec["columns"] = columns
-        raw, names, first, onehot = _raw_numeric(ds.features, columns, rows)
-        d = len(names)
-        median, mean, std = np.zeros(d), np.zeros(d), np.ones(d)
-        has_missing = np.zeros(d, dtype=bool)
-        for j in range(d):  # a column at a time: no full-size float64 temporaries
-            col = raw[:, j]
-            missing = np.isnan(col)
-            has_missing[j] = missing.any()
-            if onehot[j]:
-                continue  # 0/1 indicators stay as they are
-            median[j] = 0.0 if missing.all() else float(np.nanmedian(col))
-            filled = np.where(missing, median[j], col).astype(np.float64)
-            mean[j], spread = filled.mean(), filled.std()
-            std[j] = spread if spread > 1e-12 else 1.0
+        names, median, mean, std, has_missing, first = [], [], [], [], [], []
+        for block_names, block, onehot, is_first in _raw_blocks(ds.features, columns, rows):  # a column at a time
+            if is_first:
+                first.append(len(names))
+            for j, name in enumerate(block_names):
+                col = block[:, j]
+                missing = np.isnan(col)
+                names.append(name)
+                has_missing.append(bool(missing.any()))
+                if onehot:  # 0/1 indicators stay as they are
+                    median.append(0.0), mean.append(0.0), std.append(1.0)
+                    continue
+                med = 0.0 if missing.all() else float(np.nanmedian(col))
+                filled = np.where(missing, med, col).astype(np.float64)
+                spread = float(filled.std())
+                median.append(med), mean.append(float(filled.mean())), std.append(spread if spread > 1e-12 else 1.0)
         indicators = [i for i in first if has_missing[i]]
-        spec["numeric"] = {"names": names, "median": median.tolist(), "mean": mean.tolist(), "std": std.tolist(),
-                           "indicators": indicators}
+        spec["numeric"] = {"names": names, "median": median, "mean": mean, "std": std, "indicators": indicators}
         return cls(spec)
 
     # ---- what the model sees ---------------------------------------------------------------------
@@ -206,7 +207,7 @@ class Encoder:
     def raw_numeric(self, frame: pd.DataFrame) -> np.ndarray:
         """(N, D_raw) float32 with NaN for missing: what `TablePreprocess` (and an exported model) takes."""
         self._check_columns(frame)
-        return _raw_numeric(frame, self.spec["columns"])[0]
+        return _raw_numeric(frame, self.spec["columns"])
 
     def transform_frame(
         self, frame: pd.DataFrame, rows: np.ndarray | None = None
@@ -243,7 +244,7 @@ class Encoder:
         if task == "multilabel":
             frame = y.reindex(columns=t["labels"], fill_value=0)
             return torch.from_numpy(np.array(frame.to_numpy(dtype=np.float32)))
-        codes = pd.Index([str(c) for c in t["classes"]]).get_indexer(_label_keys(y)).astype(np.int64)
+        codes = _class_codes(y, t["classes"])
         if (codes < 0).any():
             bad = pd.unique(np.asarray(y)[codes < 0])[:5]
             raise DataError(f"labels {listing(bad)} are not among the classes the model knows: {listing(t['classes'])}")
@@ -303,7 +304,21 @@ def _sorted_classes(y: pd.Series) -> list:
     return [v.item() if isinstance(v, np.generic) else v for v in ordered]
 
 
-def _label_keys(y: pd.Series) -> np.ndarray:
+def _class_codes(y: pd.Series, classes: list) -> np.ndarray:
+    """Index of each label among `classes`, by value (fast, no per-row strings); by text for the rest
+    (a label read as "1" from one file and 1 from another is the same class)."""
+    values = np.asarray(y)
+    try:
+        codes = pd.Index(classes).get_indexer(values).astype(np.int64)
+    except (TypeError, ValueError):
+        codes = np.full(len(values), -1, dtype=np.int64)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = pd.Index([str(c) for c in classes]).get_indexer(_label_keys(values[missing]))
+    return codes
+
+
+def _label_keys(y) -> np.ndarray:
     values = np.asarray(y, dtype=object)
     return np.array([str(v.item() if isinstance(v, np.generic) else v) for v in values], dtype=object)
 
@@ -321,44 +336,38 @@ def _rows(s: pd.Series, rows: np.ndarray | None) -> pd.Series:
     return s if rows is None else s.iloc[rows]
 
 
-def _raw_numeric(
-    frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | None = None, into: np.ndarray | None = None
-) -> tuple[np.ndarray, list[str], list[int], np.ndarray]:
-    """The raw numeric matrix (NaN = missing) for `rows`, built a column at a time; its column names;
-    each source column's first index (where a missing indicator would point); which columns are one-hot."""
-    names: list[str] = []
-    onehot: list[bool] = []
-    first: list[int] = []
+def _raw_blocks(frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | None = None):
+    """Per source column that feeds the numeric block: (names, (n, k) float32 values with NaN for missing,
+    whether it is one-hot, whether it may carry a missing indicator). Embedded categoricals are skipped."""
     for c in columns:
         name, kind = c["name"], c["type"]
-        if kind in ("numeric", "boolean", "datetime"):
-            first.append(len(names))
-            parts = [name] if kind != "datetime" else [f"{name}.{p}" for p in DATE_PARTS]
-        elif c.get("encoding") == "onehot":
-            parts = [f"{name}={v}" for v in [UNKNOWN, *c["categories"]]]
-        else:
+        if kind == "categorical" and c.get("encoding") != "onehot":
             continue  # embedded categoricals travel as codes
-        names.extend(parts)
-        onehot.extend([c.get("encoding") == "onehot"] * len(parts))
-    n = len(frame) if rows is None else len(rows)
-    out = into if into is not None else np.empty((n, len(names)), dtype=np.float32)
-    j = 0
-    for c in columns:
-        name, kind = c["name"], c["type"]
         s = _rows(frame[name], rows)
         if kind in ("numeric", "boolean"):
-            out[:, j] = cols.to_boolean(s) if kind == "boolean" else cols.to_numeric(s)
-            j += 1
+            values = cols.to_boolean(s) if kind == "boolean" else cols.to_numeric(s)
+            yield [name], values[:, None], False, True
         elif kind == "datetime":
             when = cols.to_datetime(s)
-            for p in DATE_PARTS:
-                out[:, j] = getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan)
-                j += 1
-        elif c.get("encoding") == "onehot":
+            parts = [getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan) for p in DATE_PARTS]
+            yield [f"{name}.{p}" for p in DATE_PARTS], np.stack(parts, axis=1), False, True
+        else:
             cats = c["categories"]
             codes = _category_codes(s, cats) + 1  # unknown (-1) -> 0
-            block = out[:, j : j + len(cats) + 1]
-            block[:] = 0.0
-            block[np.arange(n), codes] = 1.0
-            j += len(cats) + 1
-    return out, names, first, np.asarray(onehot, dtype=bool)
+            block = np.zeros((len(s), len(cats) + 1), dtype=np.float32)
+            block[np.arange(len(s)), codes] = 1.0
+            yield [f"{name}={v}" for v in [UNKNOWN, *cats]], block, True, False
+
+
+def _raw_numeric(
+    frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | None = None, into: np.ndarray | None = None
+) -> np.ndarray:
+    """The raw numeric matrix (NaN = missing) for `rows`, written a column at a time into `into`."""
+    out, j = into, 0
+    for names, block, _, _ in _raw_blocks(frame, columns, rows):
+        if out is None:
+            width = sum(len(b[0]) for b in _raw_blocks(frame.head(1), columns))
+            out = np.empty((len(block), width), dtype=np.float32)
+        out[:, j : j + len(names)] = block
+        j += len(names)
+    return out if out is not None else np.empty((len(frame) if rows is None else len(rows), 0), np.float32)

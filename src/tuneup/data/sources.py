@@ -70,7 +70,7 @@ def read_table(path: Path, fmt: str, src: Source, key: str = "data.train") -> pd
         raise DataError(f"{key}.path: {path}: no such file")
     try:
         if fmt == "parquet":
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path)
         else:
             sep = src.sep or _sniff_sep(path)
             frame = pd.read_csv(path, sep=sep, na_values=src.na_values or None, low_memory=False)
@@ -90,6 +90,20 @@ def read_table(path: Path, fmt: str, src: Source, key: str = "data.train") -> pd
     if dupes:
         raise DataError(f"{path}: column names repeat ({listing(dupes)}); give every column its own name")
     return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Arrow -> pandas a column at a time, freeing Arrow's copy as it goes: about 1x the data at peak, not 2x."""
+    import pyarrow.parquet as pq
+
+    import pyarrow as pa
+
+    table = pq.read_table(path, pre_buffer=False)  # pre-buffering whole column chunks doubles the peak
+    try:
+        return table.to_pandas(split_blocks=True, self_destruct=True)
+    finally:
+        del table
+        pa.default_memory_pool().release_unused()  # hand decoding buffers back to the system
 
 
 def _sniff_sep(path: Path) -> str:
@@ -129,7 +143,8 @@ def _from_table(frame: pd.DataFrame, src: Source, role: str, data: Data) -> Data
         _need_column(frame, col, "data.drop", src.path, "list only columns of the table")
 
     y, keep = _target(frame, targets, key, name, data.label_sep)
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():  # a boolean .loc copies the whole table: only when rows must go
+        frame = frame.loc[keep].reset_index(drop=True)
     ids = _ids(frame, src.id, role, name)
     used = set(targets) | set(data.meta) | set(data.drop) | ({src.id} if src.id else set())
     features = frame[[c for c in frame.columns if c not in used]]
@@ -179,7 +194,9 @@ def _target(
 
 def _ids(frame: pd.DataFrame, id_col: str | None, role: str, name: str) -> np.ndarray:
     if id_col is None:
-        return np.array([f"{role}:{i}" for i in range(len(frame))], dtype=object).astype(str)
+        # the row number in the file; the target source's ids say so ("target:17")
+        rows = np.arange(len(frame)).astype(f"U{len(str(max(len(frame) - 1, 0)))}")  # not numpy's default U21
+        return rows if role == TRAIN_SOURCE else np.char.add(f"{role}:", rows)
     ids = frame[id_col]
     if ids.isna().any():
         raise DataError(f"{name}: id column '{id_col}' has {int(ids.isna().sum())} missing ids; every row needs one")
@@ -242,7 +259,8 @@ def _from_image_list(cfg: Config, frame: pd.DataFrame, src: Source, role: str) -
         raise DataError(f"{key}.target: name the label column of {path.name} (columns: {listing(frame.columns)})")
     _need_column(frame, src.target, f"{key}.target", src.path, "name the column that holds the label")
     y, keep = _target(frame, [src.target], key, path.name, cfg.data.label_sep)
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
     files = [p if p.is_absolute() else path.parent / p for p in map(Path, frame[src.image_column].astype(str))]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
@@ -303,7 +321,7 @@ def _combine(train: Dataset, target: Dataset, data: Data) -> Dataset:
         train.y, target.y = train.y.reindex(columns=labels, fill_value=0), target.y.reindex(columns=labels, fill_value=0)
     clash = np.intersect1d(train.ids, target.ids)
     if len(clash):
-        target.ids = np.array([f"target:{i}" for i in target.ids])
+        target.ids = np.char.add("target:", target.ids.astype(str))
         if len(np.intersect1d(train.ids, target.ids)):
             raise DataError(f"ids repeat across data.train and data.target ({listing(clash, 3)}); make them unique")
     target.y = target.y.rename(train.y.name) if not target.multilabel else target.y

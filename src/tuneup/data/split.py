@@ -31,7 +31,7 @@ class Splits:
     """Which split each example belongs to, in the dataset's row order."""
 
     ids: np.ndarray
-    split: np.ndarray  # (N,) one of SPLITS
+    split: np.ndarray  # (N,) one of SPLITS, an object array (8 bytes a row, not 36 as fixed-width text)
     folds: np.ndarray | None = None  # (N, repeats) fold index, -1 outside the K-fold pool
 
     def mask(self, name: str) -> np.ndarray:
@@ -58,7 +58,7 @@ class Splits:
         df = pd.read_csv(path, dtype={"id": str, "split": str})
         fold_cols = [c for c in df.columns if c.startswith("fold_")]
         folds = df[fold_cols].to_numpy() if fold_cols else None
-        return cls(df["id"].to_numpy(dtype=str), df["split"].to_numpy(dtype=str), folds)
+        return cls(df["id"].to_numpy(dtype=str), df["split"].to_numpy(dtype=object), folds)
 
     def aligned_to(self, ids: np.ndarray) -> "Splits":
         """The same assignment in the order of `ids` (a re-loaded dataset)."""
@@ -80,13 +80,13 @@ def holdout_share(n: int) -> float:
 
 
 def strata(ds: Dataset, task: str) -> np.ndarray | None:
-    """Labels to stratify on: classes; quantile bins for regression; none for multilabel."""
+    """Integer codes to stratify on: classes; quantile bins for regression; none for multilabel."""
     if task == "multilabel":
         return None
     if task == "regression":
         y = ds.y.to_numpy(dtype=float)
-        return pd.qcut(y, q=min(5, max(1, len(y) // 10)), labels=False, duplicates="drop").astype(str)
-    return ds.y.astype(str).to_numpy()
+        return pd.qcut(y, q=min(5, max(1, len(y) // 10)), labels=False, duplicates="drop").astype(np.int64)
+    return pd.factorize(ds.y)[0].astype(np.int64)  # codes, not a million label strings
 
 
 def assign(ds: Dataset, cfg: Split, task: str) -> Splits:
@@ -94,7 +94,8 @@ def assign(ds: Dataset, cfg: Split, task: str) -> Splits:
     if n < MIN_EXAMPLES:
         raise DataError(f"{n} examples are too few to split into train, dev and test; at least {MIN_EXAMPLES} are needed")
     labels = strata(ds, task) if cfg.stratify else None
-    split = np.full(n, "train", dtype=object)
+    split = np.empty(n, dtype=object)
+    split[:] = "train"  # one shared str object; np.full would make a million of them
     rng_seed = cfg.seed
     everything = np.arange(n)
     if ds.has_target_source:
@@ -125,7 +126,7 @@ def assign(ds: Dataset, cfg: Split, task: str) -> Splits:
         if cfg.train_dev:
             _, train_dev = _cut(rest, cfg.train_dev, labels, rng_seed + 3, "train_dev", total=n)
             split[train_dev] = "train_dev"
-    result = Splits(ds.ids.astype(str), split.astype(str))
+    result = Splits(ds.ids, split)
     _check_classes(ds, result, task)
     if cfg.folds:
         result.folds = fold_assignments(ds, result, cfg.folds, cfg.repeats, labels, cfg.seed)
@@ -153,12 +154,12 @@ def _cut(
 
 
 def _stratifiable(labels: np.ndarray, size: int) -> np.ndarray | None:
-    """Stratify on classes; rare classes (1 example) share one bucket; None when even that fails."""
+    """Stratify on classes; rare classes (1 example) share one bucket (-1); None when even that fails."""
     values, counts = np.unique(labels, return_counts=True)
     strat = labels.copy()
     rare = values[counts < 2]
     if len(rare):
-        strat = np.where(np.isin(strat, rare), "__rare__", strat)
+        strat = np.where(np.isin(strat, rare), -1, strat)
         values, counts = np.unique(strat, return_counts=True)
     if counts.min() < 2 or size < len(values) or len(labels) - size < len(values):
         return None

@@ -72,7 +72,20 @@ def make(name: str, task: str, n_numeric: int, n_cat: int, seed: int):
     return MultiOutputClassifier(est) if task == "multilabel" else est
 
 
+PREDICT_CHUNK = 100_000
+
+
 def predict(est, x: np.ndarray, task: str, n_outputs: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predictions in chunks: scikit-learn may upcast to float64, which on a million rows costs memory."""
+    if len(x) > PREDICT_CHUNK:
+        parts = [predict(est, x[i : i + PREDICT_CHUNK], task, n_outputs) for i in range(0, len(x), PREDICT_CHUNK)]
+        pred = np.concatenate([p for p, _ in parts])
+        proba = None if parts[0][1] is None else np.concatenate([q for _, q in parts])
+        return pred, proba
+    return _predict(est, x, task, n_outputs)
+
+
+def _predict(est, x: np.ndarray, task: str, n_outputs: int) -> tuple[np.ndarray, np.ndarray | None]:
     if task == "regression":
         return est.predict(x), None
     if task == "multilabel":
