@@ -76,6 +76,7 @@ def run(
     name: Annotated[str | None, typer.Option("--name", help="The run folder's name.")] = None,
     final: Annotated[bool, typer.Option(help="Also evaluate on test (once; recorded in the test ledger).")] = False,
     resume: Annotated[str | None, typer.Option(help="Continue a killed run (its folder or name).")] = None,
+    skip_bad_files: Annotated[bool, typer.Option(help="Skip (and count) unreadable images.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Split, run baselines, train, evaluate; print the error ladder."""
@@ -84,5 +85,6 @@ def run(
     start(json)
     if config is None and resume is None:
         raise UserError("tuneup run needs a CONFIG (e.g. tuneup.yaml), or --resume RUN")
-    result = tuneup.run(config, overrides(set_), name=name, final=final, resume=resume, progress=not json)
+    changes = overrides(set_) | ({"data.skip_bad_files": True} if skip_bad_files else {})
+    result = tuneup.run(config, changes, name=name, final=final, resume=resume, progress=not json)
     show_run(result, json)

@@ -128,6 +128,21 @@ class State:
     best_weights: dict[str, torch.Tensor] | None = None
 
 
+@dataclass
+class _Plan:
+    """What one `fit` call works with, resolved once."""
+
+    train: Tensors
+    evals: dict[str, Tensors]
+    epochs: int
+    usable: int  # training rows used per epoch
+    steps: int  # batches per epoch
+    monitor: str | None  # the split early stopping watches
+    on_metric: bool  # watch the metric (else the loss)
+    sample: Tensors  # the fixed training sample measured every epoch
+    params: list[torch.Tensor]
+
+
 class Trainer:
     def __init__(self, model: nn.Module, head: Head, cfg: Train, metric: Metric, scorer: Scorer,
                  device: torch.device, augmenter: Augmenter | None = None, seed: int | None = None):
@@ -145,9 +160,15 @@ class Trainer:
     # ---- the loop -----------------------------------------------------------------------------------
     def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None,
             callbacks: Sequence[Callback] = (), epochs: int | None = None) -> FitResult:
-        evals = {k: v.to(self.device) for k, v in (evals or {}).items()}
-        train = train.to(self.device)
-        epochs = epochs or self.cfg.epochs
+        plan = self._plan(train.to(self.device), {k: v.to(self.device) for k, v in (evals or {}).items()},
+                          epochs or self.cfg.epochs)
+        try:
+            return self._run(plan, callbacks)
+        finally:
+            for cb in callbacks:
+                cb.close()
+
+    def _plan(self, train: Tensors, evals: dict[str, Tensors], epochs: int) -> "_Plan":
         n, bs = len(train), self.cfg.batch_size
         has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         usable = n - 1 if has_bn and n % bs == 1 and n > 1 else n  # a batch of one breaks batch norm
@@ -155,90 +176,95 @@ class Trainer:
         self.scheduler, self.per_batch_schedule = make_scheduler(self.optimizer, self.cfg, steps)
         if self.state.scheduler and self.scheduler is not None:
             self.scheduler.load_state_dict(self.state.scheduler)
-        es_cfg = self.cfg.early_stopping
-        monitor = "dev" if "dev" in evals and es_cfg is not None else None  # no dev (final retrain): all epochs
-        on_metric = es_cfg is not None and es_cfg.monitor == "metric"
-        self.early = EarlyStopping(es_cfg.patience if es_cfg else 0, es_cfg.min_delta if es_cfg else 0.0,
+        es = self.cfg.early_stopping
+        on_metric = es is not None and es.monitor == "metric"
+        self.early = EarlyStopping(es.patience if es else 0, es.min_delta if es else 0.0,
                                    on_metric and self.metric.higher_is_better)
         for k, v in self.state.early.items():
             setattr(self.early, k, v)
-        sample = self._train_sample(train)
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        try:
-            return self._fit(train, evals, callbacks, epochs, usable, steps, monitor, on_metric, sample, params)
-        finally:
-            for cb in callbacks:
-                cb.close()
+        return _Plan(train, evals, epochs, usable, steps,
+                     monitor="dev" if "dev" in evals and es is not None else None,  # no dev (final retrain): all epochs
+                     on_metric=on_metric, sample=self._train_sample(train),
+                     params=[p for p in self.model.parameters() if p.requires_grad])
 
-    def _fit(self, train, evals, callbacks, epochs, usable, steps, monitor, on_metric, sample, params) -> FitResult:
-        n, bs = len(train), self.cfg.batch_size
+    def _run(self, plan: "_Plan", callbacks: Sequence[Callback]) -> FitResult:
         started = time.perf_counter()
         for cb in callbacks:
             cb.on_fit_start(self, self.state.epoch)
         stopped_early = False
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-            for epoch in range(self.state.epoch + 1, epochs + 1):
+            for epoch in range(self.state.epoch + 1, plan.epochs + 1):
                 epoch_start = time.perf_counter()
-                g = self._seed_epoch(epoch)
-                self.model.train()
-                perm = torch.randperm(n, generator=g, device=self.device)
-                total = torch.zeros((), device=self.device)
-                for start in range(0, usable, bs):
-                    idx = perm[start : start + bs]
-                    inputs, y = train.inputs(idx), train.y[idx]
-                    if self.augmenter is not None:
-                        inputs, y = self.augmenter(inputs, y, g)
-                    if train.w is None:
-                        loss = self.head.loss(self.model(*inputs), y)
-                    else:  # importance weights: the loss the target distribution would give
-                        w = train.w[idx]
-                        loss = (self.head.loss(self.model(*inputs), y, reduction="none") * w).sum() / w.sum()
-                    self.optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    if self.cfg.grad_clip:
-                        nn.utils.clip_grad_norm_(params, self.cfg.grad_clip)
-                    self.optimizer.step()
-                    if self.per_batch_schedule:
-                        self.scheduler.step()
-                    total += loss.detach()
-                fit_loss = float(total) / max(steps, 1)
+                fit_loss = self._train_epoch(plan, self._seed_epoch(epoch))
                 if not math.isfinite(fit_loss):
                     raise TrainingError(self._diverged(epoch, fit_loss))
-                record = {"epoch": epoch, "fit_loss": fit_loss, "lr": self.optimizer.param_groups[0]["lr"]}
-                record["train"] = self.measure(sample)
-                for name, data in evals.items():
-                    record[name] = self.measure(data)
-                if self.scheduler is not None and not self.per_batch_schedule:
-                    if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                        self.scheduler.step(record["dev"]["loss"] if "dev" in record else fit_loss)
-                    else:
-                        self.scheduler.step()
-                should_stop = False
-                if monitor:
-                    value = record[monitor]["metric" if on_metric else "loss"]
-                    if not math.isfinite(value):
-                        raise TrainingError(self._diverged(epoch, value, where=f"{monitor} {'metric' if on_metric else 'loss'}"))
-                    improved, should_stop = self.early.update(value, epoch)
-                    if improved:
-                        self.state.best_weights = _copy_weights(self.model)
+                record, should_stop = self._end_epoch(plan, epoch, fit_loss)
                 record["seconds"] = time.perf_counter() - epoch_start
-                self.state.epoch = epoch
                 self.state.history.append(record)
-                self.state.early = self.early.state()
-                self.state.scheduler = self.scheduler.state_dict() if self.scheduler is not None else None
                 for cb in callbacks:
                     cb.on_epoch_end(self, record)
                 if should_stop or self.stop:
                     stopped_early = should_stop
                     break
-        best_epoch = self.early.best_epoch if monitor else self.state.epoch
-        if monitor and self.state.best_weights is not None:
+        best_epoch = self.early.best_epoch if plan.monitor else self.state.epoch
+        if plan.monitor and self.state.best_weights is not None:
             self.model.load_state_dict(self.state.best_weights)  # also when the last epoch was reached
         result = FitResult(self.state.history, best_epoch, self.state.epoch, stopped_early,
                            time.perf_counter() - started)
         for cb in callbacks:
             cb.on_fit_end(self, result)
         return result
+
+    def _train_epoch(self, plan: "_Plan", g: torch.Generator) -> float:
+        """One pass over the training data in a fresh permutation; the mean batch loss."""
+        train, bs = plan.train, self.cfg.batch_size
+        self.model.train()
+        perm = torch.randperm(len(train), generator=g, device=self.device)
+        total = torch.zeros((), device=self.device)
+        for start in range(0, plan.usable, bs):
+            idx = perm[start : start + bs]
+            inputs, y = train.inputs(idx), train.y[idx]
+            if self.augmenter is not None:
+                inputs, y = self.augmenter(inputs, y, g)
+            if train.w is None:
+                loss = self.head.loss(self.model(*inputs), y)
+            else:  # importance weights: the loss the target distribution would give
+                w = train.w[idx]
+                loss = (self.head.loss(self.model(*inputs), y, reduction="none") * w).sum() / w.sum()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.cfg.grad_clip:
+                nn.utils.clip_grad_norm_(plan.params, self.cfg.grad_clip)
+            self.optimizer.step()
+            if self.per_batch_schedule:
+                self.scheduler.step()
+            total += loss.detach()  # no .item() per batch: it would synchronise a GPU
+        return float(total) / max(plan.steps, 1)
+
+    def _end_epoch(self, plan: "_Plan", epoch: int, fit_loss: float) -> tuple[dict, bool]:
+        """Measure every split in eval mode, step the schedule, track the best epoch; (record, stop?)."""
+        record = {"epoch": epoch, "fit_loss": fit_loss, "lr": self.optimizer.param_groups[0]["lr"],
+                  "train": self.measure(plan.sample)}
+        for name, data in plan.evals.items():
+            record[name] = self.measure(data)
+        if self.scheduler is not None and not self.per_batch_schedule:
+            if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                self.scheduler.step(record["dev"]["loss"] if "dev" in record else fit_loss)
+            else:
+                self.scheduler.step()
+        should_stop = False
+        if plan.monitor:
+            what = "metric" if plan.on_metric else "loss"
+            value = record[plan.monitor][what]
+            if not math.isfinite(value):
+                raise TrainingError(self._diverged(epoch, value, where=f"{plan.monitor} {what}"))
+            improved, should_stop = self.early.update(value, epoch)
+            if improved:
+                self.state.best_weights = _copy_weights(self.model)
+        self.state.epoch = epoch
+        self.state.early = self.early.state()
+        self.state.scheduler = self.scheduler.state_dict() if self.scheduler is not None else None
+        return record, should_stop
 
     def _seed_epoch(self, epoch: int) -> torch.Generator:
         """Dropout (global RNG, forked) and shuffling/augmentation (the generator) from (seed, epoch)."""
