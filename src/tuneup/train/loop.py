@@ -268,18 +268,12 @@ class Trainer:
 
     def _seed_epoch(self, epoch: int) -> torch.Generator:
         """Dropout (global RNG, forked) and shuffling/augmentation (the generator) from (seed, epoch)."""
-        s = (self.seed * 1_000_003 + epoch * 7919) % (2**63 - 1)
-        torch.manual_seed(s)
-        g = torch.Generator(device=self.device)
-        g.manual_seed(s)
+        g = seed_generator(self.seed, epoch, self.device)
+        torch.manual_seed(g.initial_seed())
         return g
 
     def _train_sample(self, train: Tensors) -> Tensors:
-        if len(train) <= self.cfg.eval_sample:
-            return train
-        g = torch.Generator().manual_seed(self.seed)
-        idx = torch.randperm(len(train), generator=g)[: self.cfg.eval_sample].sort().values.to(self.device)
-        return train.take(idx)
+        return train_sample(train, self.cfg.eval_sample, self.seed)
 
     def _diverged(self, epoch: int, value: float, where: str = "training loss") -> str:
         clip = f"gradient clipping (train.grad_clip: 1.0)" if not self.cfg.grad_clip else f"a smaller train.grad_clip"
@@ -296,6 +290,22 @@ class Trainer:
         out = self.predict(data)
         value = self.scorer(out, data.y)
         return {"loss": float(np.mean(out.loss)), "metric": value, "error": self.metric.error(value)}
+
+
+def seed_generator(seed: int, epoch: int, device: torch.device) -> torch.Generator:
+    """The generator for one epoch: derived from (seed, epoch), so a resumed run draws the same."""
+    g = torch.Generator(device=device)
+    g.manual_seed((seed * 1_000_003 + epoch * 7919) % (2**63 - 1))
+    return g
+
+
+def train_sample(train: Tensors, size: int, seed: int) -> Tensors:
+    """The fixed sample of training rows whose loss and metric are measured every epoch."""
+    if len(train) <= size:
+        return train
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(len(train), generator=g)[:size].sort().values.to(train.device)
+    return train.take(idx)
 
 
 def predict(model: nn.Module, head: Head, data: Tensors, batch_size: int = EVAL_BATCH) -> Outputs:

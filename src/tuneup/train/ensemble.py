@@ -1,0 +1,264 @@
+"""Train same-shape candidates together: one vectorised ensemble (torch.func).
+
+Candidates that share an architecture and differ in optimizer settings (learning rate, weight decay,
+momentum, seed, schedule, early stopping) are stacked with `stack_module_state` and trained with one
+`vmap`-ed forward and backward per batch. Each member keeps its own permutation of the data (from its
+seed), its own learning-rate schedule and early stopping, and an optimizer update that follows
+torch.optim's formulas exactly, so a member ends where it would have ended alone (within float
+tolerance; dropout draws differ, since vmap draws for all members at once; and a bias feeding a batch
+norm has a true gradient of zero, so Adam turns float rounding, which differs between batched and
+single matrix products, into small steps of its own: such members agree in loss, not bit for bit).
+
+    ens = EnsembleTrainer(models, head, [cfg.train for cfg in cfgs], metric, scorer, device)
+    results = ens.fit(train, {"dev": dev})     # one FitResult per member; ens.models hold the weights
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
+
+from tuneup.config import Train
+from tuneup.data.encode import Tensors
+from tuneup.errors.metrics import Metric
+from tuneup.exceptions import TrainingError
+from tuneup.models.heads import Head
+from tuneup.train.loop import EarlyStopping, FitResult, Scorer, make_scheduler, predict, seed_generator, train_sample
+
+# settings that may differ between members; everything else must be equal
+PER_MEMBER = {"lr", "weight_decay", "momentum", "nesterov", "seed", "schedule", "early_stopping", "epochs", "grad_clip"}
+
+
+def compatible(cfgs: Sequence[Train], models: Sequence[nn.Module] | None = None) -> str | None:
+    """None when these can train as one ensemble; else the reason they cannot."""
+    if len(cfgs) < 2:
+        return "an ensemble needs at least two members"
+    first = cfgs[0].model_dump(exclude=PER_MEMBER)
+    for c in cfgs[1:]:
+        other = c.model_dump(exclude=PER_MEMBER)
+        diff = [k for k in first if first[k] != other[k]]
+        if diff:
+            return f"members differ in {', '.join(diff)}"
+    if any(c.schedule.kind == "onecycle" for c in cfgs):
+        return "one-cycle schedules also cycle momentum; train those one by one"
+    if models is not None:
+        shapes = [[tuple(p.shape) for p in m.state_dict().values()] for m in models]
+        if any(s != shapes[0] for s in shapes[1:]):
+            return "members have different architectures"
+    return None
+
+
+class VectorOptimizer:
+    """SGD (momentum, Nesterov), Adam, AdamW, RMSprop over stacked (M, ...) parameters, with one set of
+    hyperparameters per member. The update formulas are torch.optim's (defaults: betas 0.9/0.999,
+    eps 1e-8, RMSprop alpha 0.99)."""
+
+    def __init__(self, params: dict[str, torch.Tensor], kind: str, lr: torch.Tensor, weight_decay: torch.Tensor,
+                 momentum: torch.Tensor, nesterov: torch.Tensor):
+        self.params, self.kind = params, kind
+        self.lr, self.wd, self.momentum, self.nesterov = lr, weight_decay, momentum, nesterov
+        self.state: dict[str, dict[str, torch.Tensor]] = {k: {} for k in params}
+        self.steps = torch.zeros_like(lr)  # per member: frozen members do not count steps
+
+    def zero_grad(self) -> None:
+        for p in self.params.values():
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, active: torch.Tensor) -> None:
+        """Update the members where `active` (M,) is True; the others stay exactly as they are."""
+        self.steps += active.to(self.steps.dtype)
+        for name, p in self.params.items():
+            if p.grad is None:
+                continue
+            shape = (-1,) + (1,) * (p.dim() - 1)
+            lr, wd = self.lr.view(shape), self.wd.view(shape)
+            on = active.view(shape)
+            g = p.grad
+            st = self.state[name]
+            if self.kind != "adamw":
+                g = g + wd * p
+            if self.kind == "sgd":
+                mom = self.momentum.view(shape)
+                if "buf" not in st:
+                    st["buf"] = g.clone()  # torch: the first step's buffer is the gradient itself
+                else:
+                    st["buf"] = torch.where(on, mom * st["buf"] + g, st["buf"])
+                step = torch.where(self.nesterov.view(shape), g + mom * st["buf"], st["buf"])
+                step = torch.where(mom > 0, step, g)
+                p -= torch.where(on, lr * step, torch.zeros_like(p))
+            elif self.kind in ("adam", "adamw"):
+                if self.kind == "adamw":
+                    p *= torch.where(on, 1 - lr * wd, torch.ones_like(lr))
+                m = st.setdefault("exp_avg", torch.zeros_like(p))
+                v = st.setdefault("exp_avg_sq", torch.zeros_like(p))
+                m.copy_(torch.where(on, 0.9 * m + 0.1 * g, m))
+                v.copy_(torch.where(on, 0.999 * v + 0.001 * g * g, v))
+                t = self.steps.view(shape).clamp_min(1)
+                bias1, bias2 = 1 - 0.9**t, 1 - 0.999**t
+                denom = v.sqrt() / bias2.sqrt() + 1e-8
+                p -= torch.where(on, (lr / bias1) * m / denom, torch.zeros_like(p))
+            else:  # rmsprop
+                sq = st.setdefault("square_avg", torch.zeros_like(p))
+                sq.copy_(torch.where(on, 0.99 * sq + 0.01 * g * g, sq))
+                p -= torch.where(on, lr * g / (sq.sqrt() + 1e-8), torch.zeros_like(p))
+
+
+@dataclass
+class _Member:
+    cfg: Train
+    early: EarlyStopping
+    scheduler: object  # a torch scheduler on a one-parameter shadow optimizer: its lr is the member's
+    shadow: torch.optim.Optimizer
+    history: list
+    sample: Tensors | None = None  # the fixed training sample measured every epoch (as Trainer's)
+    best: dict[str, torch.Tensor] | None = None
+    final: dict[str, torch.Tensor] | None = None  # the state when the member stopped
+    epochs_run: int = 0
+    stopped_early: bool = False
+    done: bool = False
+
+
+class EnsembleTrainer:
+    def __init__(self, models: Sequence[nn.Module], head: Head, cfgs: Sequence[Train], metric: Metric,
+                 scorer: Scorer, device: torch.device):
+        reason = compatible(cfgs, models)
+        if reason:
+            raise TrainingError(f"these candidates cannot train as one ensemble: {reason}")
+        self.models = [m.to(device) for m in models]
+        self.head, self.cfgs, self.metric, self.scorer, self.device = head.to(device), list(cfgs), metric, scorer, device
+        params, buffers = stack_module_state(self.models)  # (M, ...) leaves
+        self.params = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+        self.buffers = {k: v.detach().clone() for k, v in buffers.items()}
+        self.base = copy.deepcopy(self.models[0]).to("meta")
+        as_tensor = lambda values, dtype=torch.float32: torch.tensor(values, dtype=dtype, device=device)  # noqa: E731
+        self.optimizer = VectorOptimizer(
+            self.params, cfgs[0].optimizer, as_tensor([c.lr for c in cfgs]), as_tensor([c.weight_decay for c in cfgs]),
+            as_tensor([c.momentum if c.optimizer == "sgd" else 0.0 for c in cfgs]),
+            as_tensor([c.nesterov and c.momentum > 0 for c in cfgs], torch.bool),
+        )
+
+    def _loss_fn(self):
+        head, base = self.head, self.base
+
+        def member_loss(params, buffers, inputs, y):
+            out = functional_call(base, (params, buffers), tuple(inputs))
+            return head.loss(out, y)
+
+        return vmap(member_loss, randomness="different")
+
+    def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None, epochs: int | None = None) -> list[FitResult]:
+        train = train.to(self.device)
+        evals = {k: v.to(self.device) for k, v in (evals or {}).items()}
+        n, bs, m = len(train), self.cfgs[0].batch_size, len(self.cfgs)
+        has_bn = any(isinstance(x, nn.modules.batchnorm._BatchNorm) for x in self.models[0].modules())
+        usable = n - 1 if has_bn and n % bs == 1 and n > 1 else n
+        steps = math.ceil(usable / bs)
+        members = [self._member(c, steps, epochs) for c in self.cfgs]
+        for mb in members:
+            mb.sample = train_sample(train, mb.cfg.eval_sample, mb.cfg.seed)
+        monitor = "dev" if "dev" in evals else None
+        max_epochs = max(epochs or c.epochs for c in self.cfgs)
+        loss_fn = self._loss_fn()
+        started = time.perf_counter()
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            for epoch in range(1, max_epochs + 1):
+                active = torch.tensor([not mb.done for mb in members], device=self.device)
+                if not active.any():
+                    break
+                t0 = time.perf_counter()
+                gens = [seed_generator(c.seed, epoch, self.device) for c in self.cfgs]  # as Trainer's
+                perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in gens])  # (M, N)
+                total = torch.zeros(m, device=self.device)
+                for start in range(0, usable, bs):
+                    idx = perms[:, start : start + bs]  # (M, B): every member its own batch
+                    inputs = [t[idx] for t in train.inputs(None)]  # each (M, B, ...)
+                    losses = loss_fn(self.params, self.buffers, inputs, train.y[idx])  # (M,)
+                    self.optimizer.zero_grad()
+                    losses.sum().backward()  # members share no parameters: one backward, M gradients
+                    self._clip()
+                    self.optimizer.lr = torch.tensor([mb.shadow.param_groups[0]["lr"] for mb in members],
+                                                     device=self.device)
+                    self.optimizer.step(active)
+                    total += losses.detach()
+                fit_losses = (total / max(steps, 1)).tolist()
+                for i, mb in enumerate(members):
+                    if not mb.done:
+                        self._end_epoch(i, mb, epoch, fit_losses[i], evals, monitor, time.perf_counter() - t0,
+                                        epochs or mb.cfg.epochs)
+        results = []
+        for i, mb in enumerate(members):
+            state = mb.best if (monitor and mb.cfg.early_stopping is not None and mb.best) else mb.final
+            self.models[i].load_state_dict(state if state is not None else self._member_state(i))
+            best = mb.early.best_epoch if (monitor and mb.cfg.early_stopping is not None) else mb.epochs_run
+            results.append(FitResult(mb.history, best, mb.epochs_run, mb.stopped_early, time.perf_counter() - started))
+        return results
+
+    def _member(self, cfg: Train, steps: int, epochs: int | None) -> _Member:
+        shadow = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.lr)
+        scheduler, _ = make_scheduler(shadow, cfg.model_copy(update={"epochs": epochs or cfg.epochs}), steps)
+        shadow.step()  # a no-op (no gradient) that tells the scheduler the optimizer has stepped
+        es = cfg.early_stopping
+        on_metric = es is not None and es.monitor == "metric"
+        early = EarlyStopping(es.patience if es else 0, es.min_delta if es else 0.0,
+                              on_metric and self.metric.higher_is_better)
+        return _Member(cfg, early, scheduler, shadow, [])
+
+    def _clip(self) -> None:
+        clips = [c.grad_clip for c in self.cfgs]
+        if not any(clips):
+            return
+        grads = [p.grad for p in self.params.values() if p.grad is not None]
+        norms = torch.sqrt(sum((g.flatten(1) ** 2).sum(1) for g in grads))  # (M,) like clip_grad_norm_
+        limit = torch.tensor([c or math.inf for c in clips], device=self.device)
+        coef = (limit / (norms + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(coef.view((-1,) + (1,) * (g.dim() - 1)))
+
+    def _member_state(self, i: int) -> dict[str, torch.Tensor]:
+        state = {k: v[i].detach().clone() for k, v in self.params.items()}
+        state.update({k: v[i].clone() for k, v in self.buffers.items()})
+        return state
+
+    def _end_epoch(self, i: int, mb: _Member, epoch: int, fit_loss: float, evals, monitor, seconds, epochs) -> None:
+        if not math.isfinite(fit_loss):
+            raise TrainingError(
+                f"member {i} (train.lr {mb.cfg.lr:g}), epoch {epoch}: the training loss became {fit_loss}; "
+                "try a lower learning rate or gradient clipping (train.grad_clip)"
+            )
+        model = self.models[i]
+        model.load_state_dict(self._member_state(i))
+        record = {"epoch": epoch, "fit_loss": fit_loss, "lr": mb.shadow.param_groups[0]["lr"],
+                  "train": self._measure(model, mb.sample)}
+        for name, data in evals.items():
+            record[name] = self._measure(model, data)
+        if mb.scheduler is not None:
+            if isinstance(mb.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                mb.scheduler.step(record["dev"]["loss"] if "dev" in record else fit_loss)
+            else:
+                mb.scheduler.step()
+        stop = False
+        if monitor and mb.cfg.early_stopping is not None:
+            value = record[monitor]["metric" if mb.cfg.early_stopping.monitor == "metric" else "loss"]
+            improved, stop = mb.early.update(value, epoch)
+            if improved:
+                mb.best = self._member_state(i)
+        record["seconds"] = seconds
+        mb.history.append(record)
+        mb.epochs_run = epoch
+        if stop or epoch >= epochs:
+            mb.done, mb.stopped_early, mb.final = True, stop, self._member_state(i)
+
+    def _measure(self, model: nn.Module, data: Tensors) -> dict[str, float]:
+        out = predict(model, self.head, data)
+        value = self.scorer(out, data.y)
+        return {"loss": float(out.loss.mean()), "metric": value, "error": self.metric.error(value)}
+
+
+
