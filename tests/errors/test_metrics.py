@@ -71,9 +71,9 @@ def test_binary_scores_equal_sklearn(case):
     s = probability_scores(ex)
     if len(np.unique(y)) == 2:
         _close(s.roc_auc, skm.roc_auc_score(y, score))
+        _close(s.pr_auc, skm.average_precision_score(y, score))
     else:
-        assert s.roc_auc is None and s.notes
-    _close(s.pr_auc, skm.average_precision_score(y, score))
+        assert s.roc_auc is None and s.pr_auc is None and s.notes
     _close(s.log_loss, skm.log_loss(y, score, labels=[0, 1]))
     true_rate, mean_pred = calibration.calibration_curve(y, score, n_bins=10, strategy="uniform")
     np.testing.assert_allclose([b["observed"] for b in s.calibration.bins], true_rate, rtol=1e-9)
@@ -96,6 +96,9 @@ def test_multiclass_scores_equal_sklearn(case):
         want = skm.roc_auc_score(y, proba[:, 1]) if c == 2 else \
             skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes)
         _close(s.roc_auc, want)
+        _close(s.pr_auc, skm.average_precision_score(np.eye(c)[y], proba, average="macro"))
+    else:
+        assert s.roc_auc is None and s.notes
 
 
 @FAST
@@ -137,16 +140,31 @@ def test_multilabel_table_equals_sklearn(n, labels, seed):
     _close(table.hamming_loss, skm.hamming_loss(Y, Yp))
     _close(table.averages["micro"]["f1"], skm.f1_score(Y, Yp, average="micro", zero_division=0))
     _close(ex.overall_error, 1 - skm.accuracy_score(Y, Yp))
+    s = probability_scores(ex)
+    if ((Y.sum(0) > 0) & (Y.sum(0) < n)).all():
+        _close(s.roc_auc, skm.roc_auc_score(Y, P, average="macro"))
+        _close(s.pr_auc, skm.average_precision_score(Y, P, average="macro"))
+
+
+COUNTED = ["accuracy", "balanced_accuracy", "f1", "f1_macro", "f1_micro", "f1_weighted", "precision", "recall",
+           "roc_auc", "log_loss"]
 
 
 @FAST
-@given(labelled())
-def test_slice_errors_equal_sklearn_on_each_slice(case):
+@given(labelled(), st.sampled_from(COUNTED), st.booleans())
+def test_slice_errors_equal_sklearn_on_each_slice(case, metric_name, binary):
+    from tuneup.errors.metrics import get_metric
+
     y, p, proba, c, rng = case
+    if binary:
+        y, p, c = y % 2, p % 2, 2
+        proba = np.c_[1 - proba[:, 1], proba[:, 1]]
+    task = "binary" if binary else "multiclass"
     classes = list(range(c))
+    metric = get_metric(metric_name, task)
     group = rng.choice(["a", "b", "c"], len(y))
-    frame = classification_frame(y, p, proba, classes, group=group)
-    (table,) = slice_metrics(frame, ["group"], metric="f1_macro", task="multiclass", classes=classes)
+    frame = classification_frame(y, p, proba[:, 1] if binary else proba, classes, group=group)
+    (table,) = slice_metrics(frame, ["group"], metric=metric_name, task=task, classes=classes)
     assert sum(r.n for r in table.rows) == len(y)
     errors = (y != p).sum()
     if errors:
@@ -154,7 +172,29 @@ def test_slice_errors_equal_sklearn_on_each_slice(case):
     for r in table.rows:
         mask = group == r.value
         _close(r.error, 1 - skm.accuracy_score(y[mask], p[mask]))
-        _close(r.metric, skm.f1_score(y[mask], p[mask], average="macro", zero_division=0))
+        try:
+            want = metric(y[mask], p[mask], proba[mask, 1] if binary else proba[mask], task)
+        except ValueError:
+            want = None
+        if want is None or not np.isfinite(want):
+            assert r.metric is None or not np.isfinite(r.metric)
+        else:
+            _close(r.metric, want)
         _close(r.diff, r.error - (1 - skm.accuracy_score(y, p)))
         assert r.diff_ci[0] - 1e-12 <= r.diff <= r.diff_ci[1] + 1e-12
         assert r.error_ci[0] - 1e-12 <= r.error <= r.error_ci[1] + 1e-12
+
+
+@FAST
+@given(st.integers(2, 200), st.integers(0, 2**32 - 1), st.integers(2, 50))
+def test_binary_curve_counts_equal_sklearn(n, seed, distinct):
+    from tuneup.errors.curve import BinaryCurve
+
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.4).astype(int)
+    score = rng.integers(0, distinct, n) / distinct  # ties, as float32 probabilities have
+    curve = BinaryCurve.of(y, score)
+    _, fps, _, tps, thresholds = skm.confusion_matrix_at_thresholds(y, score, pos_label=1)
+    np.testing.assert_array_equal(curve.thresholds, thresholds)
+    np.testing.assert_array_equal(curve.tps, tps)
+    np.testing.assert_array_equal(curve.fps, fps)

@@ -22,7 +22,8 @@ class CeilingRow:
         return asdict(self)
 
 
-def ceiling_table(examples, slices=(), weak=None, tags=None, classes=None, human: float | None = None) -> list[CeilingRow]:
+def ceiling_table(examples, slices=(), weak=None, tags=None, classes=None,
+                  human: float | None = None) -> list[CeilingRow]:
     m, overall = examples.measure, examples.mean_error
     h = human if m.human_comparable else None
     total = float(examples.error.sum())

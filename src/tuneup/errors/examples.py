@@ -7,6 +7,7 @@ from anywhere (a compressed model's, a served model's) with the extra columns be
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,10 +60,13 @@ class Examples:
         """The run's metric on `rows` (all when None); None where it is undefined (one class in a slice)."""
         pick = slice(None) if rows is None else rows
         proba = None if self.proba is None else self.proba[pick]
-        try:
-            return self.metric(self.y_true[pick], self.y_pred[pick], proba, self.task)
-        except ValueError:
-            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn warns, then answers NaN: None says it better
+            try:
+                value = self.metric(self.y_true[pick], self.y_pred[pick], proba, self.task)
+            except ValueError:
+                return None
+        return value if np.isfinite(value) else None
 
     def names(self, codes: np.ndarray) -> np.ndarray:
         """Class indices -> class names as people know them."""
@@ -78,7 +82,8 @@ class Examples:
             return np.array(["|".join(map(str, labels[row > 0])) for row in values], dtype=object)
         return self.names(values)
 
-    def with_predictions(self, y_pred: np.ndarray, proba: np.ndarray | None, loss: np.ndarray | None = None) -> "Examples":
+    def with_predictions(self, y_pred: np.ndarray, proba: np.ndarray | None,
+                         loss: np.ndarray | None = None) -> "Examples":
         """The same examples scored by another model (a compressed one, a candidate)."""
         return dataclasses.replace(self, y_pred=y_pred, proba=proba, loss=self.loss if loss is None else loss)
 
@@ -152,11 +157,20 @@ def _data_columns(ds, rows: np.ndarray, encoder) -> tuple[pd.DataFrame, dict[str
         parts.append(features)
         kinds.update({c: "feature" for c in features.columns})
     if ds.images is not None:
-        pixels = ds.images[rows].reshape(len(rows), -1).astype(np.float32) / 255.0  # (N, C*H*W)
-        stats = pd.DataFrame({"image_brightness": pixels.mean(axis=1), "image_contrast": pixels.std(axis=1)})
+        stats = pd.DataFrame(image_statistics(ds.images, rows))
         parts.append(stats)
         kinds.update({c: "image" for c in stats.columns})
     return pd.concat(parts, axis=1), kinds
+
+
+def image_statistics(images: np.ndarray, rows: np.ndarray, chunk: int = 1024) -> dict[str, np.ndarray]:
+    """Brightness (mean pixel) and contrast (pixel standard deviation) in [0, 1] per image: slices a
+    person can name ("dark photos"), computed a chunk at a time so large image sets need no float copy."""
+    brightness, contrast = np.empty(len(rows), np.float32), np.empty(len(rows), np.float32)
+    for start in range(0, len(rows), chunk):
+        block = images[rows[start:start + chunk]].reshape(len(rows[start:start + chunk]), -1) / 255.0  # (B, C*H*W)
+        brightness[start:start + chunk], contrast[start:start + chunk] = block.mean(axis=1), block.std(axis=1)
+    return {"image_brightness": brightness, "image_contrast": contrast}
 
 
 def _targets(values: pd.Series, task: str, classes: list) -> np.ndarray:
@@ -168,14 +182,16 @@ def _targets(values: pd.Series, task: str, classes: list) -> np.ndarray:
 
 
 def class_codes(values: pd.Series, classes: list) -> np.ndarray:
-    """Labels -> indices into `classes`; labels read back from Parquet or CSV may be strings of numbers."""
-    codes = pd.Index(classes).get_indexer(values)
-    if (codes < 0).any():
-        codes = pd.Index([str(c) for c in classes]).get_indexer(values.astype(str))
-    if (codes < 0).any():
-        bad = pd.unique(values[codes < 0].astype(str))[:5]
+    """Labels -> indices into `classes`; labels read back from Parquet or CSV may be strings of numbers.
+    The few distinct labels are matched, then spread (matching a million strings one by one is slow)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    index = pd.Index(classes).get_indexer(uniques)
+    if (index < 0).any():
+        index = pd.Index([str(c) for c in classes]).get_indexer(pd.Index(uniques).astype(str))
+    if (index < 0).any() or (codes < 0).any():
+        bad = [str(u) for u, i in zip(uniques, index) if i < 0][:5] or ["(missing)"]
         raise DataError(f"labels {listing(bad)} are not among the run's classes: {listing(classes)}")
-    return codes.astype(np.int64)
+    return index[codes].astype(np.int64)
 
 
 def _label_sets(values: pd.Series, labels: list) -> np.ndarray:

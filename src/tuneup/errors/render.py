@@ -64,8 +64,10 @@ def class_section(report):
     body = [[r.name, f"{r.support:,}", f"{r.predicted:,}", _pct(r.precision), _pct(r.recall), _pct(r.f1)]
             + ([f"rare: {rare[r.name]} in train" if r.name in rare else ""] if rare else []) for r in rows]
     for name, a in report.classes.averages.items():
-        body.append([f"{name} avg", "", "", _pct(a["precision"]), _pct(a["recall"]), _pct(a["f1"])] + ([""] if rare else []))
-    title = "per class" + (f" (the {SHOW_CLASSES} with the lowest F1)" if len(report.classes.rows) > SHOW_CLASSES else "")
+        body.append([f"{name} avg", "", "", _pct(a["precision"]), _pct(a["recall"]), _pct(a["f1"])]
+                    + ([""] if rare else []))
+    more = len(report.classes.rows) > SHOW_CLASSES
+    title = "per class" + (f" (the {SHOW_CLASSES} with the lowest F1)" if more else "")
     return title, ["class", "support", "predicted", "precision", "recall", "F1"] + (["train"] if rare else []), body
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from tuneup import _progress
 from tuneup.errors import stats
 from tuneup.errors.ceiling import CeilingRow, ceiling_table
+from tuneup.errors.curve import BinaryCurve
 from tuneup.errors.classes import ClassTable, class_table, rare_classes
 from tuneup.errors.examples import Examples
 from tuneup.errors.regression import RegressionErrors, regression_errors
@@ -125,8 +126,11 @@ def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame 
             report.warnings = skew_warnings(examples, report.classes)
             if train_counts:
                 report.rare_classes = rare_classes(report.classes, train_counts)
+    curve = None
     with clock.stage("scores"):
-        report.scores = probability_scores(examples)
+        if examples.task == "binary" and examples.proba is not None:
+            curve = BinaryCurve.of(examples.y_true, examples.proba)  # one sort for AUCs and the threshold
+        report.scores = probability_scores(examples, curve=curve)
         report.regression = regression_errors(examples)
     with clock.stage("slices"):
         report.slices = slice_metrics(examples, by, bins=bins)
@@ -144,7 +148,7 @@ def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame 
         report.top_losses = top_losses(examples, top)
     if threshold is not None and examples.task == "binary" and examples.proba is not None:
         with clock.stage("threshold"):
-            report.threshold = choose_threshold(examples.y_true, examples.proba, threshold, split)
+            report.threshold = choose_threshold(examples.y_true, examples.proba, threshold, split, curve)
     report.notes += _notes(examples, report, human)
     report.timing = clock.seconds
     return report

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
+from tuneup.errors.curve import BinaryCurve
 from tuneup.errors.metrics import METRICS
 
 BINS = 10
@@ -38,16 +39,36 @@ class Scores:
         return asdict(self)
 
 
-def probability_scores(examples, bins: int = BINS) -> Scores | None:
-    """None for regression, or when the predictions carry no probabilities."""
+def probability_scores(examples, bins: int = BINS, curve=None) -> Scores | None:
+    """None for regression, or when the predictions carry no probabilities. `curve`: the binary
+    `BinaryCurve` when the caller has sorted the scores already."""
     if examples.task == "regression" or examples.proba is None:
         return None
     values, notes = {}, []
-    for name in ("roc_auc", "pr_auc", "log_loss"):
-        values[name] = _defined(name, examples, notes)
+    values["roc_auc"], values["pr_auc"] = _areas(examples, curve, notes)
+    values["log_loss"] = _defined("log_loss", examples, notes)
     predicted, observed, of = _calibration_inputs(examples)
     return Scores(values["roc_auc"], values["pr_auc"], values["log_loss"],
                   calibration(predicted, observed, bins, of), notes)
+
+
+def _areas(examples, curve, notes: list[str]) -> tuple[float | None, float | None]:
+    """ROC AUC and PR AUC; one-vs-rest macro averages for several classes or labels, as the metrics
+    registry asks scikit-learn for them (roc_auc_score multi_class="ovr", average_precision_score
+    average="macro"), from one sort per class."""
+    if examples.task == "binary":
+        curves = [curve or BinaryCurve.of(examples.y_true, examples.proba)]
+    else:
+        truth = np.eye(len(examples.classes), dtype=np.int8)[examples.y_true] if examples.task == "multiclass" \
+            else examples.y_true  # (N, C) 0/1
+        curves = [BinaryCurve.of(truth[:, k], examples.proba[:, k]) for k in range(truth.shape[1])]
+    lacking = [str(examples.classes[k] if examples.task != "binary" else "the positive class")
+               for k, c in enumerate(curves) if not c.positives or not c.negatives]
+    if lacking:
+        notes.append(f"ROC AUC and PR AUC are undefined on this split: no examples, or only examples, of "
+                     f"{', '.join(lacking[:5])}")
+        return None, None
+    return float(np.mean([c.roc_auc() for c in curves])), float(np.mean([c.average_precision() for c in curves]))
 
 
 def _defined(name: str, examples, notes: list[str]) -> float | None:

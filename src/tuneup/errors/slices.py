@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.errors import stats
+from tuneup.errors.classes import COUNTABLE, metric_from_confusion
 from tuneup.exceptions import UserError, did_you_mean, listing
 
 BINS = 5
@@ -59,7 +60,8 @@ class SliceTable:
     rows: list[SliceRow]
 
     def to_dict(self) -> dict:
-        return {"column": self.column, "kind": self.kind, "binned": self.binned, "rows": [r.to_dict() for r in self.rows]}
+        return {"column": self.column, "kind": self.kind, "binned": self.binned,
+                "rows": [r.to_dict() for r in self.rows]}
 
 
 def slice_metrics(data, by: list[str], metric=None, task: str | None = None, classes: list | None = None,
@@ -86,7 +88,18 @@ def column_slices(examples, column: str, bins: int = BINS, max_values: int = MAX
                   confidence: float = stats.CONFIDENCE, with_metric: bool = True) -> SliceTable:
     codes, labels, binned = slice_keys(examples.columns[column], bins, max_values)
     rows = group_rows(examples.error, examples.measure, codes, labels, column, confidence)
-    if with_metric:
+    if with_metric and examples.metric.name == "accuracy":
+        for row in rows:  # accuracy is 1 - the error rate: no need to ask scikit-learn again per slice
+            row.metric = 1.0 - row.mean
+    elif with_metric and examples.metric.name in COUNTABLE and examples.task in ("binary", "multiclass"):
+        c = len(examples.classes)
+        counts = np.bincount((codes * c + examples.y_true) * c + examples.y_pred, minlength=len(labels) * c * c)
+        matrices = counts.reshape(len(labels), c, c)  # (group, true, predicted)
+        by_value = {label: metric_from_confusion(examples.metric.name, matrices[i], examples.task)
+                    for i, label in enumerate(labels)}
+        for row in rows:
+            row.metric = by_value[row.value]
+    elif with_metric:
         order = np.argsort(codes, kind="stable")
         starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(labels)))])
         by_value = {label: examples.metric_value(order[starts[i]:starts[i + 1]]) for i, label in enumerate(labels)}
@@ -103,7 +116,15 @@ def group_rows(e: np.ndarray, m, codes: np.ndarray, labels: list[str], column: s
     n = np.bincount(codes, minlength=k).astype(float)
     s = np.bincount(codes, weights=e, minlength=k)
     q = np.bincount(codes, weights=e * e, minlength=k)
-    N, S, Q = float(len(e)), float(e.sum()), float((e * e).sum())
+    return rows_from_sums(n, s, q, (float(len(e)), float(e.sum()), float((e * e).sum())), m, labels, column,
+                          confidence)
+
+
+def rows_from_sums(n: np.ndarray, s: np.ndarray, q: np.ndarray, whole: tuple[float, float, float], m,
+                   labels: list[str], column: str, confidence: float = stats.CONFIDENCE) -> list[SliceRow]:
+    """Rows for groups given by their sums: n examples, s summed errors, q summed squares, against
+    `whole` = (N, S, Q) of all examples. Groups may overlap (the weak-slice finder's tree nodes)."""
+    N, S, Q = whole
     share = n / max(N, 1)
     lo, hi = stats.mean_interval(s, q, n, m.binary, confidence)
     d_lo, d_hi = stats.difference_interval(s, q, n, S - s, Q - q, N - n, m.binary, confidence)
@@ -113,14 +134,13 @@ def group_rows(e: np.ndarray, m, codes: np.ndarray, labels: list[str], column: s
     base = m.error(overall)
     rows = []
     for i in np.flatnonzero(n > 0):
-        rest_empty = n[i] == N
         rows.append(SliceRow(
             column=column, value=labels[i], n=int(n[i]), share=float(share[i]),
             share_of_errors=float(s[i] / S) if S > 0 else 0.0,
             error=float(m.error(mean[i])),
             error_ci=(float(m.error(max(lo[i], 0.0))), float(m.error(max(hi[i], 0.0)))),
             diff=float(m.error(mean[i]) - base),
-            diff_ci=(0.0, 0.0) if rest_empty else (
+            diff_ci=(0.0, 0.0) if n[i] == N else (
                 float(m.error(max(overall + scale[i] * d_lo[i], 0.0)) - base),
                 float(m.error(max(overall + scale[i] * d_hi[i], 0.0)) - base)),
             mean=float(mean[i]),

@@ -51,10 +51,12 @@ def read_tags(path: str | Path, examples, split: str = "dev") -> pd.DataFrame:
     path = Path(path)
     frame = _read(path)
     if "id" not in frame.columns:
-        raise DataError(f"{path}: a tag file needs an 'id' column and a 'tags' (or 'tag') column; it has {listing(frame.columns)}")
+        raise DataError(f"{path}: a tag file needs an 'id' column and a 'tags' (or 'tag') column; "
+                        f"it has {listing(frame.columns)}")
     column = "tags" if "tags" in frame.columns else "tag" if "tag" in frame.columns else None
     if column is None:
-        raise DataError(f"{path}: no 'tags' or 'tag' column (columns: {listing(frame.columns)}); add one naming each example's tags")
+        raise DataError(f"{path}: no 'tags' or 'tag' column (columns: {listing(frame.columns)}); "
+                        "add one naming each example's tags")
     ids = frame["id"].astype(str).str.strip()
     unknown = sorted(set(ids) - set(examples.ids))
     if unknown:
@@ -84,7 +86,8 @@ def _read(path: Path) -> pd.DataFrame:
             return pd.DataFrame(data)
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise DataError(f"{path}: cannot read the tag file ({str(e).splitlines()[0][:120]}); use CSV with columns id,tags") from None
+        why = str(e).splitlines()[0][:120]
+        raise DataError(f"{path}: cannot read the tag file ({why}); use CSV with columns id,tags") from None
 
 
 def tag_table(examples, tags: pd.DataFrame, path: str = "") -> TagTable:

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn import metrics as skm
 
 from tuneup._io import read_json, write_json
+from tuneup.errors.curve import BinaryCurve
 from tuneup.exceptions import UserError
 
 FILE = "threshold.json"
@@ -59,18 +59,21 @@ def parse_objective(text: str) -> tuple[str, float | None]:
     return name, target
 
 
-def choose_threshold(y_true: np.ndarray, score: np.ndarray, objective: str = "f1", split: str = "dev") -> Threshold:
-    """Pick a threshold on (y_true in {0, 1}, score = P(positive)); predictions are `score >= threshold`."""
+def choose_threshold(y_true: np.ndarray, score: np.ndarray, objective: str = "f1", split: str = "dev",
+                     curve: BinaryCurve | None = None) -> Threshold:
+    """Pick a threshold on (y_true in {0, 1}, score = P(positive)); predictions are `score >= threshold`.
+    `curve`: the scores already sorted (`BinaryCurve.of(y_true, score)`)."""
     name, target = parse_objective(objective)
     if y_true.sum() == 0 or y_true.sum() == len(y_true):
         raise UserError(f"the {split} split holds one class only; a threshold cannot be chosen on it")
-    precision, recall, thresholds = skm.precision_recall_curve(y_true, score)
-    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
+    curve = curve or BinaryCurve.of(y_true, score)
+    # increasing thresholds, as precision_recall_curve gives them, so ties go the documented way
+    thresholds, precision, recall = curve.thresholds[::-1], curve.precision()[::-1], curve.recall()[::-1]
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-300), 0.0)
     i = _pick(name, target, precision, recall, f1, split)
     return Threshold(
         float(thresholds[i]), name, target, float(precision[i]), float(recall[i]), float(f1[i]), split,
-        int(len(y_true)), _at(y_true, score, 0.5), _thin(thresholds, precision, recall, f1),
+        int(len(y_true)), _at(curve, 0.5), _thin(thresholds, precision, recall, f1),
     )
 
 
@@ -89,12 +92,12 @@ def _pick(name, target, precision, recall, f1, split) -> int:
     return int(ok[np.flatnonzero(other[ok] == best_other)[-1 if name == "precision" else 0]])
 
 
-def _at(y_true, score, threshold: float) -> dict:
-    pred = (score >= threshold).astype(np.int64)
-    return {"threshold": threshold,
-            "precision": float(skm.precision_score(y_true, pred, zero_division=0)),
-            "recall": float(skm.recall_score(y_true, pred, zero_division=0)),
-            "f1": float(skm.f1_score(y_true, pred, zero_division=0))}
+def _at(curve: BinaryCurve, threshold: float) -> dict:
+    tp, fp = curve.at(threshold)
+    fn = curve.positives - tp
+    return {"threshold": threshold, "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "recall": tp / curve.positives if curve.positives else 0.0,
+            "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0}
 
 
 def _thin(thresholds, precision, recall, f1) -> list[dict]:

@@ -38,7 +38,8 @@ def confidence(examples, i: int) -> dict:
         return {}
     if examples.task == "binary":
         return {"score": float(examples.proba[i])}
-    return {"p_pred": float(examples.proba[i, examples.y_pred[i]]), "p_true": float(examples.proba[i, examples.y_true[i]])}
+    p = examples.proba[i]
+    return {"p_pred": float(p[examples.y_pred[i]]), "p_true": float(p[examples.y_true[i]])}
 
 
 def _plain(frame: pd.DataFrame) -> list[dict]:
