@@ -95,9 +95,11 @@ class Examples:
         )
 
     def slice_columns(self) -> list[str]:
-        """Columns worth slicing by when none are named: metadata that varies in this split."""
-        return [c for c, k in self.kinds.items() if k == "meta" and c not in NOT_SLICES
-                and self.columns[c].nunique(dropna=False) > 1]
+        """Columns worth slicing by when none are named: metadata that varies in this split, or else
+        (image folders carry none) the images' brightness and contrast."""
+        varies = [c for c, k in self.kinds.items() if c not in NOT_SLICES and self.columns[c].nunique(dropna=False) > 1]
+        meta = [c for c in varies if self.kinds[c] == "meta"]
+        return meta or [c for c in varies if self.kinds[c] == "image"]
 
     # ---- building --------------------------------------------------------------------------------
     @classmethod

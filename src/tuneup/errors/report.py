@@ -146,9 +146,12 @@ def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame 
         report.ceiling = ceiling_table(examples, report.slices, report.weak, report.tags, report.classes, human)
     with clock.stage("top_losses"):
         report.top_losses = top_losses(examples, top)
-    if threshold is not None and examples.task == "binary" and examples.proba is not None:
+    if threshold is not None and curve is not None:
         with clock.stage("threshold"):
-            report.threshold = choose_threshold(examples.y_true, examples.proba, threshold, split, curve)
+            if curve.positives and curve.negatives:
+                report.threshold = choose_threshold(examples.y_true, examples.proba, threshold, split, curve)
+            else:
+                report.notes.append(f"no threshold: the {split} split holds one class only")
     report.notes += _notes(examples, report, human)
     report.timing = clock.seconds
     return report

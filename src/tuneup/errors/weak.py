@@ -74,7 +74,7 @@ def find_weak_slices(examples, seed: int = 0, max_depth: int = MAX_DEPTH, alpha:
                      top: int = TOP) -> WeakSlices:
     from sklearn.tree import DecisionTreeRegressor
 
-    design = Design.build(examples.columns, examples.kinds)
+    design = Design.build(examples.columns)
     n = len(examples)
     if not design.names or n < 4 * MIN_LEAF:
         why = "no metadata or features to split on" if not design.names else f"too few examples ({n})"
@@ -161,7 +161,7 @@ class Design:
     sources: list[str]
 
     @classmethod
-    def build(cls, columns: pd.DataFrame, kinds: dict[str, str]) -> "Design":
+    def build(cls, columns: pd.DataFrame) -> "Design":
         blocks, names, parts, missing, sources = [], [], [], {}, []
         for c in columns.columns:
             s = columns[c]
