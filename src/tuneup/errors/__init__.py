@@ -1,1 +1,38 @@
-"""Error analysis: metrics, slices, thresholds."""
+"""Error analysis: where the model fails and where improvement can come from.
+
+The package is callable, so that `tuneup.errors(run, split="dev", by=["camera"])` is the analysis while
+`tuneup.errors.slices`, `tuneup.errors.metrics`, ... stay importable as modules. The parts other steps
+reuse (Ship's per-slice check, the report's images) are exported here and load on first use.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+_EXPORTS = {
+    "errors": "report", "analyse": "report", "ErrorReport": "report",
+    "Examples": "examples",
+    "slice_metrics": "slices", "SliceTable": "slices",
+    "find_weak_slices": "weak",
+    "choose_threshold": "threshold", "save_threshold": "threshold", "load_threshold": "threshold",
+    "example_images": "images", "png_bytes": "images", "contact_sheet": "images",
+    "ceiling_table": "ceiling", "class_table": "classes", "top_losses": "toploss", "read_tags": "tags",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Callable(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        from tuneup.errors.report import errors
+
+        return errors(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Callable

@@ -60,6 +60,8 @@ def _labels(y: np.ndarray, proba: np.ndarray | None) -> list[int] | None:
 
 
 def _roc_auc(y, pred, proba, task):
+    if task == "multiclass" and proba.shape[1] == 2:  # scikit-learn takes two classes as binary
+        return skm.roc_auc_score(y, proba[:, 1])
     if task == "multiclass":
         return skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=_labels(y, proba))
     return skm.roc_auc_score(y, proba, average="macro")

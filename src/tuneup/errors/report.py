@@ -1,0 +1,254 @@
+"""`tuneup.errors(run)`: where the model fails and where improvement can come from, as plain data.
+
+    report = tuneup.errors(run, split="dev", by=["camera"], tags="tags.csv", sample=100)
+    report.to_dict()     # what `tuneup errors --json` prints
+    report               # a table in a terminal (rich), HTML in a notebook
+
+`analyse(examples, ...)` computes everything from an `Examples` and writes nothing; `errors(run, ...)`
+adds what needs the run folder: its data, human level and training counts, the test ledger, the chosen
+threshold (`threshold.json`) and the sample for tagging. Every input is checked before anything is written.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tuneup import _progress
+from tuneup.errors import stats
+from tuneup.errors.ceiling import CeilingRow, ceiling_table
+from tuneup.errors.curve import BinaryCurve
+from tuneup.errors.classes import ClassTable, class_table, rare_classes
+from tuneup.errors.examples import Examples
+from tuneup.errors.regression import RegressionErrors, regression_errors
+from tuneup.errors.sample import Sample, write_sample
+from tuneup.errors.scores import Scores, probability_scores
+from tuneup.errors.skew import skew_warnings
+from tuneup.errors.slices import BINS, SliceTable, check_columns, slice_metrics
+from tuneup.errors.tags import TagTable, read_tags, tag_columns, tag_table
+from tuneup.errors.threshold import Threshold, choose_threshold, parse_objective, save_threshold
+from tuneup.errors.toploss import TOP, top_losses
+from tuneup.errors.weak import WeakSlices, find_weak_slices
+from tuneup.exceptions import UserError
+
+SAMPLE_FOLDER = "errors"  # inside the run folder
+
+
+@dataclass
+class ErrorReport:
+    run: str
+    split: str
+    task: str
+    metric: str
+    error_of: str  # the run's error, e.g. "1 - f1"
+    measure: str  # what slices and the ceiling add up: "error rate", "RMSE", ...
+    n: int
+    metric_value: float | None
+    error: float  # overall, in the measure's units
+    error_ci: tuple[float, float]
+    human_level_error: float | None
+    human_comparable: bool  # the human level is in the measure's units
+    classes: ClassTable | None = None
+    scores: Scores | None = None
+    regression: RegressionErrors | None = None
+    warnings: list[dict] = field(default_factory=list)
+    slices: list[SliceTable] = field(default_factory=list)
+    weak: WeakSlices | None = None
+    tags: TagTable | None = None
+    ceiling: list[CeilingRow] = field(default_factory=list)
+    rare_classes: list[dict] = field(default_factory=list)
+    top_losses: list[dict] = field(default_factory=list)
+    threshold: Threshold | None = None
+    threshold_saved: str | None = None
+    sample: Sample | None = None
+    notes: list[str] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict)
+    path: str | None = None  # the run folder, for images and files
+
+    def to_dict(self) -> dict:
+        def d(x):
+            return None if x is None else x.to_dict()
+
+        return {
+            "run": self.run, "path": self.path, "split": self.split, "task": self.task, "metric": self.metric,
+            "error_of": self.error_of, "measure": self.measure, "n": self.n, "metric_value": self.metric_value,
+            "error": self.error, "error_ci": list(self.error_ci), "human_level_error": self.human_level_error,
+            "human_comparable": self.human_comparable, "warnings": self.warnings,
+            "classes": d(self.classes), "scores": d(self.scores), "regression": d(self.regression),
+            "slices": [s.to_dict() for s in self.slices], "weak_slices": d(self.weak), "tags": d(self.tags),
+            "ceiling": [r.to_dict() for r in self.ceiling], "rare_classes": self.rare_classes,
+            "top_losses": self.top_losses, "threshold": d(self.threshold), "threshold_saved": self.threshold_saved,
+            "sample": d(self.sample), "notes": self.notes, "timing": self.timing,
+        }
+
+    def __rich__(self):
+        from tuneup.errors.render import report_renderable
+
+        return report_renderable(self)
+
+    def _repr_html_(self) -> str:
+        from tuneup.errors.render import report_html
+
+        return report_html(self)
+
+
+class _Clock:
+    """Seconds per stage, for `timing` and bench/errors.py."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame | None = None,
+            tags_path: str = "", human: float | None = None, train_counts: dict[str, int] | None = None,
+            threshold: str | None = "f1", top: int = TOP, bins: int = BINS, seed: int = 0, split: str = "dev",
+            run: str = "", weak: bool = True, clock: _Clock | None = None) -> ErrorReport:
+    """Everything about one split's errors, computed and returned; nothing is written."""
+    clock = clock or _Clock()
+    by = examples.slice_columns() if by is None else list(by)
+    check_columns(examples, by)
+    if threshold is not None:
+        parse_objective(threshold)
+    report = _headline(examples, split, run, human)
+    with clock.stage("classes"):
+        if examples.classification:
+            report.classes = class_table(examples)
+            report.warnings = skew_warnings(examples, report.classes)
+            if train_counts:
+                report.rare_classes = rare_classes(report.classes, train_counts)
+    curve = None
+    with clock.stage("scores"):
+        if examples.task == "binary" and examples.proba is not None:
+            curve = BinaryCurve.of(examples.y_true, examples.proba)  # one sort for AUCs and the threshold
+        report.scores = probability_scores(examples, curve=curve)
+        report.regression = regression_errors(examples)
+    with clock.stage("slices"):
+        report.slices = slice_metrics(examples, by, bins=bins)
+    if weak:
+        with clock.stage("weak_slices"):
+            report.weak = find_weak_slices(examples, seed=seed)
+    if tags is not None:
+        with clock.stage("tags"):
+            report.tags = tag_table(examples, tags, tags_path)
+            if report.tags.covers_split:
+                report.slices += _tag_slices(examples, tags, bins)
+    with clock.stage("ceiling"):
+        report.ceiling = ceiling_table(examples, report.slices, report.weak, report.tags, report.classes, human)
+    with clock.stage("top_losses"):
+        report.top_losses = top_losses(examples, top)
+    if threshold is not None and curve is not None:
+        with clock.stage("threshold"):
+            if curve.positives and curve.negatives:
+                report.threshold = choose_threshold(examples.y_true, examples.proba, threshold, split, curve)
+            else:
+                report.notes.append(f"no threshold: the {split} split holds one class only")
+    report.notes += _notes(examples, report, human)
+    report.timing = clock.seconds
+    return report
+
+
+def _headline(examples: Examples, split: str, run: str, human: float | None) -> ErrorReport:
+    m, e = examples.measure, examples.error
+    lo, hi = stats.mean_interval(e.sum(), (e * e).sum(), len(e), m.binary)
+    return ErrorReport(
+        run=run, split=split, task=examples.task, metric=examples.metric.name, error_of=examples.metric.error_of,
+        measure=m.name, n=len(examples), metric_value=examples.metric_value(), error=examples.overall_error,
+        error_ci=(float(m.error(max(float(lo), 0.0))), float(m.error(max(float(hi), 0.0)))),
+        human_level_error=human, human_comparable=m.human_comparable,
+    )
+
+
+def _tag_slices(examples: Examples, tags: pd.DataFrame, bins: int) -> list[SliceTable]:
+    columns = tag_columns(examples, tags)
+    tagged = dataclasses.replace(examples, columns=columns, kinds={c: "tag" for c in columns.columns})
+    return slice_metrics(tagged, list(columns.columns), bins=bins)
+
+
+def _notes(examples: Examples, report: ErrorReport, human: float | None) -> list[str]:
+    notes = []
+    if examples.classification and examples.metric.name != "accuracy":
+        notes.append(f"slices and the ceiling table add up the error rate (share misclassified), which splits "
+                     f"into parts; the run's {examples.metric.name} does not, so it is shown per slice beside it")
+    if human is not None and not examples.measure.human_comparable:
+        notes.append(f"the human-level error {human:g} is in units of {examples.metric.error_of}, not the "
+                     f"{examples.measure.name}; the ceiling's bound is a slice with no errors")
+    if human is None:
+        notes.append("no human-level error in the config (human_level_error): the ceiling's bound is a slice "
+                     "with no errors")
+    if report.threshold is not None:
+        notes.append(f"the threshold is chosen on {report.split}: its {report.split} precision and recall are a "
+                     "little optimistic; test measures them honestly, once")
+    return notes
+
+
+# ---- the run-folder half ---------------------------------------------------------------------------
+def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Path | None = None,
+           sample: int | None = None, top: int = TOP, bins: int = BINS, threshold: str | None = "f1",
+           save: bool = True, seed: int = 0) -> ErrorReport:
+    """Analyse a finished run's errors on `split`. On dev, a binary run's threshold is chosen and (with
+    `save`) written to `threshold.json`; `sample` writes that many misclassified examples to tag."""
+    from tuneup.runs import Run
+
+    run = Run.open(run)
+    summary = run.summary
+    if sample is not None and sample < 1:
+        raise UserError(f"--sample {sample}: give the number of misclassified examples to export (1 or more)")
+    if threshold is not None:
+        parse_objective(threshold)
+    clock = _Clock()
+    with _progress.task(f"errors {run.name} {split}", total=2) as bar:
+        with clock.stage("load"):
+            examples = Examples.from_run(run, split)
+        bar.advance(stage="data and predictions read")
+        if by is not None:
+            check_columns(examples, by)
+        tag_rows = read_tags(tags, examples, split) if tags is not None else None
+        choose = threshold if split != "test" else None
+        report = analyse(examples, by, tag_rows, str(tags or ""), summary.get("human_level_error"),
+                         _train_counts(run), choose, top, bins, seed, split, run.name, clock=clock)
+        bar.advance(stage="analysed")
+    report.path = str(run.path)
+    if split == "test":
+        report.notes.append(_record_test_look(run, examples, report))
+    if report.threshold is not None and save and split == "dev":
+        report.threshold_saved = str(save_threshold(run.path, report.threshold, run.name))
+    elif report.threshold is not None:
+        report.notes.append(f"threshold not saved: only one chosen on dev is written to {run.name}/threshold.json")
+    if sample is not None:
+        with clock.stage("sample"):
+            report.sample = write_sample(examples, sample, run.path / SAMPLE_FOLDER, split, seed)
+    return report
+
+
+def _train_counts(run) -> dict[str, int] | None:
+    if "train" not in run.prediction_splits() or run.encoder.task == "regression":
+        return None
+    y = run.predictions("train")["y_true"]
+    if run.encoder.task == "multilabel":
+        y = y.fillna("").astype(str).str.split("|").explode()
+    return {str(k): int(v) for k, v in y.astype(str).value_counts().items()}
+
+
+def _record_test_look(run, examples: Examples, report: ErrorReport) -> str:
+    from tuneup import runs as rd
+
+    uses = rd.record_test_use(run.root, run.name, rd.config_fingerprint(run.config), rd.ids_hash(examples.ids),
+                              report.metric,
+                              None if report.metric_value is None else examples.metric.error(report.metric_value),
+                              purpose="errors")
+    if uses > 1:
+        _progress.warn(f"the test set has now been looked at {uses} times (see {run.root / rd.LEDGER}); "
+                       "changing the model because of what test shows makes it a second dev set")
+    return (f"test looked at (recorded in the ledger, {uses} looks so far); nothing is chosen on test: "
+            "no threshold, and what you change after reading this is tuned on test")
+

@@ -1,0 +1,119 @@
+"""The decision threshold for binary tasks: the precision-recall trade-off on dev, and the threshold that
+maximises F1 or meets a target precision or recall. Saved as `threshold.json` in the run folder, where
+`Run.head()` (and so serving) picks it up. Chosen on dev, never on test: dev's precision at the chosen
+threshold is then a little optimistic, and the report says so.
+
+    objective "f1"              the threshold with the highest F1
+    objective "precision=0.95"  the lowest threshold whose precision reaches 0.95 (the most recall)
+    objective "recall=0.90"     the highest threshold whose recall reaches 0.90 (the most precision)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tuneup._io import read_json, write_json
+from tuneup.errors.curve import BinaryCurve
+from tuneup.exceptions import UserError
+
+FILE = "threshold.json"
+OBJECTIVES = ("f1", "precision", "recall")
+CURVE_POINTS = 41
+
+
+@dataclass
+class Threshold:
+    threshold: float
+    objective: str  # f1 | precision | recall
+    target: float | None  # the precision or recall asked for
+    precision: float
+    recall: float
+    f1: float
+    split: str
+    n: int
+    at_default: dict  # precision, recall, f1 at 0.5 (what the predictions file used)
+    curve: list[dict] = field(default_factory=list)  # threshold, precision, recall, f1: the trade-off, thinned
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_objective(text: str) -> tuple[str, float | None]:
+    """'f1' | 'precision=0.95' | 'recall=0.9' -> (objective, target)."""
+    name, _, value = str(text).strip().partition("=")
+    name = name.strip().lower()
+    if name not in OBJECTIVES or (name == "f1") != (value == ""):
+        raise UserError(f"--threshold '{text}' is not an objective; use f1, precision=P or recall=R (P, R in (0, 1])")
+    if name == "f1":
+        return name, None
+    try:
+        target = float(value)
+    except ValueError:
+        target = -1.0
+    if not 0 < target <= 1:
+        raise UserError(f"--threshold '{text}': the target must be a number in (0, 1]; use f1, precision=P or "
+                        f"recall=R, e.g. {name}=0.9")
+    return name, target
+
+
+def choose_threshold(y_true: np.ndarray, score: np.ndarray, objective: str = "f1", split: str = "dev",
+                     curve: BinaryCurve | None = None) -> Threshold:
+    """Pick a threshold on (y_true in {0, 1}, score = P(positive)); predictions are `score >= threshold`.
+    `curve`: the scores already sorted (`BinaryCurve.of(y_true, score)`)."""
+    name, target = parse_objective(objective)
+    if y_true.sum() == 0 or y_true.sum() == len(y_true):
+        raise UserError(f"the {split} split holds one class only; a threshold cannot be chosen on it")
+    curve = curve or BinaryCurve.of(y_true, score)
+    # increasing thresholds, as precision_recall_curve gives them, so ties go the documented way
+    thresholds, precision, recall = curve.thresholds[::-1], curve.precision()[::-1], curve.recall()[::-1]
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-300), 0.0)
+    i = _pick(name, target, precision, recall, f1, split)
+    return Threshold(
+        float(thresholds[i]), name, target, float(precision[i]), float(recall[i]), float(f1[i]), split,
+        int(len(y_true)), _at(curve, 0.5), _thin(thresholds, precision, recall, f1),
+    )
+
+
+def _pick(name, target, precision, recall, f1, split) -> int:
+    if name == "f1":
+        return int(np.argmax(f1))
+    values, other = (precision, recall) if name == "precision" else (recall, precision)
+    ok = np.flatnonzero(values >= target)
+    if len(ok) == 0:
+        best = int(np.argmax(values))
+        raise UserError(
+            f"no threshold reaches {name} {target:g} on {split} (the best is {values[best]:.3f}); "
+            f"ask for a lower {name}, or improve the model"
+        )
+    best_other = other[ok].max()
+    return int(ok[np.flatnonzero(other[ok] == best_other)[-1 if name == "precision" else 0]])
+
+
+def _at(curve: BinaryCurve, threshold: float) -> dict:
+    tp, fp = curve.at(threshold)
+    fn = curve.positives - tp
+    return {"threshold": threshold, "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "recall": tp / curve.positives if curve.positives else 0.0,
+            "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0}
+
+
+def _thin(thresholds, precision, recall, f1) -> list[dict]:
+    """The trade-off at evenly spaced recall levels: enough to draw, small enough for JSON."""
+    keep = np.unique(np.linspace(0, len(thresholds) - 1, min(CURVE_POINTS, len(thresholds))).round().astype(int))
+    return [{"threshold": float(thresholds[i]), "precision": float(precision[i]), "recall": float(recall[i]),
+             "f1": float(f1[i])} for i in keep]
+
+
+def save_threshold(run_path: str | Path, choice: Threshold, run_name: str = "") -> Path:
+    """`threshold.json` in the run folder (atomic); `Run.head()` and serving read `threshold`."""
+    record = {k: v for k, v in choice.to_dict().items() if k != "curve"}
+    record.update({"run": run_name, "chosen": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    return write_json(Path(run_path) / FILE, record)
+
+
+def load_threshold(run_path: str | Path) -> dict | None:
+    path = Path(run_path) / FILE
+    return read_json(path) if path.exists() else None
