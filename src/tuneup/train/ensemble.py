@@ -74,40 +74,40 @@ class VectorOptimizer:
     def step(self, active: torch.Tensor) -> None:
         """Update the members where `active` (M,) is True; the others stay exactly as they are."""
         self.steps += active.to(self.steps.dtype)
+        everyone = bool(active.all())
         for name, p in self.params.items():
-            if p.grad is None:
-                continue
-            shape = (-1,) + (1,) * (p.dim() - 1)
-            lr, wd = self.lr.view(shape), self.wd.view(shape)
-            on = active.view(shape)
-            g = p.grad
-            st = self.state[name]
-            if self.kind != "adamw":
-                g = g + wd * p
-            if self.kind == "sgd":
-                mom = self.momentum.view(shape)
-                if "buf" not in st:
-                    st["buf"] = g.clone()  # torch: the first step's buffer is the gradient itself
+            if p.grad is not None:
+                shape = (-1,) + (1,) * (p.dim() - 1)
+                new = self._updated(name, p, p.grad, shape, active.view(shape), everyone)
+                if everyone:
+                    p.copy_(new)
                 else:
-                    st["buf"] = torch.where(on, mom * st["buf"] + g, st["buf"])
-                step = torch.where(self.nesterov.view(shape), g + mom * st["buf"], st["buf"])
-                step = torch.where(mom > 0, step, g)
-                p -= torch.where(on, lr * step, torch.zeros_like(p))
-            elif self.kind in ("adam", "adamw"):
-                if self.kind == "adamw":
-                    p *= torch.where(on, 1 - lr * wd, torch.ones_like(lr))
-                m = st.setdefault("exp_avg", torch.zeros_like(p))
-                v = st.setdefault("exp_avg_sq", torch.zeros_like(p))
-                m.copy_(torch.where(on, 0.9 * m + 0.1 * g, m))
-                v.copy_(torch.where(on, 0.999 * v + 0.001 * g * g, v))
-                t = self.steps.view(shape).clamp_min(1)
-                bias1, bias2 = 1 - 0.9**t, 1 - 0.999**t
-                denom = v.sqrt() / bias2.sqrt() + 1e-8
-                p -= torch.where(on, (lr / bias1) * m / denom, torch.zeros_like(p))
-            else:  # rmsprop
-                sq = st.setdefault("square_avg", torch.zeros_like(p))
-                sq.copy_(torch.where(on, 0.99 * sq + 0.01 * g * g, sq))
-                p -= torch.where(on, lr * g / (sq.sqrt() + 1e-8), torch.zeros_like(p))
+                    p.copy_(torch.where(active.view(shape), new, p))
+
+    def _updated(self, name, p, g, shape, on, everyone) -> torch.Tensor:
+        """The parameter after one step; optimizer state changes only for members that are `on`."""
+        lr, wd, st = self.lr.view(shape), self.wd.view(shape), self.state[name]
+        keep = (lambda new, old: new) if everyone else (lambda new, old: torch.where(on, new, old))  # noqa: E731
+        if self.kind != "adamw":
+            g = g + wd * p  # L2 in the gradient, as torch.optim does for sgd, adam and rmsprop
+        if self.kind == "sgd":
+            mom = self.momentum.view(shape)
+            # torch: the first step's buffer is the gradient itself, later ones momentum * buffer + gradient
+            st["buf"] = g.clone() if "buf" not in st else keep(mom * st["buf"] + g, st["buf"])
+            step = torch.where(self.nesterov.view(shape), g + mom * st["buf"], st["buf"])
+            return p - lr * torch.where(mom > 0, step, g)
+        if self.kind in ("adam", "adamw"):
+            if self.kind == "adamw":
+                p = p * (1 - lr * wd)
+            m = st["exp_avg"] = keep(0.9 * st.get("exp_avg", torch.zeros_like(p)) + 0.1 * g, st.get("exp_avg", 0 * p))
+            v = st["exp_avg_sq"] = keep(0.999 * st.get("exp_avg_sq", torch.zeros_like(p)) + 0.001 * g * g,
+                                        st.get("exp_avg_sq", 0 * p))
+            t = self.steps.view(shape).clamp_min(1)
+            denom = v.sqrt() / (1 - 0.999**t).sqrt() + 1e-8
+            return p - (lr / (1 - 0.9**t)) * m / denom
+        sq = st["square_avg"] = keep(0.99 * st.get("square_avg", torch.zeros_like(p)) + 0.01 * g * g,
+                                     st.get("square_avg", 0 * p))
+        return p - lr * g / (sq.sqrt() + 1e-8)
 
 
 @dataclass
@@ -173,6 +173,8 @@ class EnsembleTrainer:
                 if not active.any():
                     break
                 t0 = time.perf_counter()
+                self.optimizer.lr = torch.tensor([mb.shadow.param_groups[0]["lr"] for mb in members],
+                                                 device=self.device)  # schedules step once an epoch
                 gens = [seed_generator(c.seed, epoch, self.device) for c in self.cfgs]  # as Trainer's
                 perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in gens])  # (M, N)
                 total = torch.zeros(m, device=self.device)
@@ -183,8 +185,6 @@ class EnsembleTrainer:
                     self.optimizer.zero_grad()
                     losses.sum().backward()  # members share no parameters: one backward, M gradients
                     self._clip()
-                    self.optimizer.lr = torch.tensor([mb.shadow.param_groups[0]["lr"] for mb in members],
-                                                     device=self.device)
                     self.optimizer.step(active)
                     total += losses.detach()
                 fit_losses = (total / max(steps, 1)).tolist()
