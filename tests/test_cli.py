@@ -104,3 +104,10 @@ def test_demo_prints_the_ladder_with_a_data_mismatch_gap(cli):
     summary = json.loads(Path("tuneup-runs/demo-001/summary.json").read_text())
     ladder = summary["ladder"]
     assert ladder["dev"] - ladder["train_dev"] > 0.1  # the gap is plain to see
+
+
+@pytest.mark.parametrize("args, fragment", [(["demo", "--epochs", "abc"], "--epochs"),
+                                            (["demo", "--nope"], "No such option"),
+                                            (["frobnicate"], "No such command")])
+def test_usage_errors_exit_2_with_one_line(cli, args, fragment):
+    assert_user_error(cli(*args), fragment)

@@ -12,6 +12,19 @@ import typer
 
 from tuneup.exceptions import UserError
 
+# typer >= 0.26 ships its own copy of click whose errors are not click's classes: catch both
+_clicks = [click.exceptions]
+try:
+    from typer._click import exceptions as _typer_click
+
+    _clicks.append(_typer_click)
+except ImportError:  # pragma: no cover - an older typer uses click itself
+    pass
+UsageError = tuple(m.UsageError for m in _clicks)
+ClickException = tuple(m.ClickException for m in _clicks)
+Abort = (click.exceptions.Abort, getattr(typer, "Abort", click.exceptions.Abort))
+Exit = (click.exceptions.Exit, getattr(typer, "Exit", click.exceptions.Exit))
+
 app = typer.Typer(
     name="tuneup",
     help="Tells you why your model underperforms and what to do next, then does it.",
@@ -31,16 +44,18 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=False)
     except UserError as e:
         _fail(str(e))
-    except click.exceptions.UsageError as e:
-        _fail(e.format_message().replace("\n", " "))
-    except click.exceptions.Abort:
+    except UsageError as e:
+        name = getattr(getattr(e, "param", None), "opts", None)
+        where = f"{name[0]}: " if name and name[0] not in e.format_message() else ""
+        _fail(where + e.format_message().replace("\n", " "))
+    except Abort:
         sys.exit(130)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
-    except click.exceptions.ClickException as e:
+    except Exit as e:
+        sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
+    except ClickException as e:
         e.show()
         sys.exit(e.exit_code)
 
