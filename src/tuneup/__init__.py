@@ -12,9 +12,11 @@ from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
+from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
     "Config", "ConfigError", "DataError", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config",
     "init_project", "load_config", "prepare", "run",
+    "MonitorReport", "monitor",
 ]

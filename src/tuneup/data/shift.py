@@ -121,8 +121,10 @@ def _category_counts(s: pd.Series) -> pd.Series:
     values are turned into text, so a million rows cost one pass, not a million str() calls."""
     counts = pd.Series(s).value_counts(dropna=False)
     counts = counts[counts > 0]
-    keys = ["<missing>" if pd.isna(k) else str(k) for k in counts.index]
-    return counts.groupby(keys).sum().sort_values(ascending=False, kind="stable")
+    counts = pd.Series(counts.to_numpy(), index=["<missing>" if pd.isna(k) else str(k) for k in counts.index])
+    if counts.index.has_duplicates:  # 1 and "1" are one category as text
+        counts = counts.groupby(level=0).sum()
+    return counts.sort_values(ascending=False, kind="stable")
 
 
 def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
@@ -154,11 +156,21 @@ def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] |
             conv = cols.to_boolean if kind == "boolean" else cols.to_numeric
             out.append(numeric_shift(col, conv(ref[col]), conv(cur[col]), p_value))
         elif kind == "datetime":
-            as_days = lambda s: cols.to_datetime(s).astype("int64").to_numpy() / 8.64e13  # noqa: E731
-            out.append(numeric_shift(col, as_days(ref[col]), as_days(cur[col]), p_value))
+            out.append(numeric_shift(col, days_since_epoch(ref[col]), days_since_epoch(cur[col]), p_value))
         else:
             out.append(categorical_shift(col, ref[col], cur[col], p_value))
     return sorted(out, key=lambda s: (not s.flagged, -np.nan_to_num(s.effect)))
+
+
+def days_since_epoch(s: pd.Series) -> np.ndarray:
+    """Dates as numbers (NaN where missing), whatever unit or time zone pandas parsed them in."""
+    from tuneup.data import columns as cols
+
+    when = cols.to_datetime(s)
+    if when.dt.tz is not None:
+        when = when.dt.tz_convert("UTC").dt.tz_localize(None)
+    days = when.dt.as_unit("s").astype("int64").to_numpy() / 86400.0
+    return np.where(when.isna().to_numpy(), np.nan, days)
 
 
 @dataclass
@@ -177,9 +189,10 @@ class DomainClassifier:
 
 
 def domain_classifier(ref: np.ndarray, cur: np.ndarray, names: list[str], max_rows: int = 20_000,
-                      seed: int = 0) -> DomainClassifier:
+                      seed: int = 0, max_iter: int = 100) -> DomainClassifier:
     """Cross-validated AUC of gradient boosting on `ref` vs `cur` (numeric matrices, NaN allowed), and
-    permutation importance on a held-out part: which features give the samples away."""
+    permutation importance on a held-out part: which features give the samples away. `max_iter`: boosting
+    rounds (fewer for a quick look, as a monitoring job wants)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
@@ -190,7 +203,7 @@ def domain_classifier(ref: np.ndarray, cur: np.ndarray, names: list[str], max_ro
     x = np.vstack([ref, cur])
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     aucs = []
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=max_iter, random_state=seed)
     for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(x, y):
         model.fit(x[tr], y[tr])
         aucs.append(roc_auc_score(y[te], model.predict_proba(x[te])[:, 1]))
