@@ -38,9 +38,10 @@ class Plan:
 
 
 def simulate(run, out: str | Path, rows: pd.DataFrame | None = None, labels: pd.Series | None = None,
-             **plan) -> Path:
-    """Write the log folder `out` (log-0001.jsonl, ...) and return it. `rows`/`labels` default to the run's
-    examples outside the train split, drawn with replacement."""
+             splits: tuple[str, ...] = ("train_dev", "dev", "test"), **plan) -> Path:
+    """Write the log folder `out` (log-0001.jsonl, ...) and return it. The requests are `rows` (feature
+    columns, as the server receives them) with their true `labels`, or else `plan["n"]` examples drawn
+    with replacement from the run's own examples in `splits`."""
     from tuneup import Run
 
     run = Run.open(run)
@@ -49,9 +50,13 @@ def simulate(run, out: str | Path, rows: pd.DataFrame | None = None, labels: pd.
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ds = run.data()
-    splits = run.splits.aligned_to(ds.ids)
-    pool = np.flatnonzero(splits.split != "train")
-    take = rng.choice(pool, p.n, replace=True)
+    split = run.splits.aligned_to(ds.ids).split
+    if rows is not None:
+        p.n = len(rows)
+        take = None
+    else:
+        pool = np.flatnonzero(np.isin(split, splits))
+        take = rng.choice(pool, p.n, replace=p.n > len(pool))  # repeats only when the pool is too small
     offsets = np.sort(rng.uniform(0, p.days * 86400, p.n))
     times = pd.Timestamp(p.start, tz="UTC") + pd.to_timedelta(offsets, unit="s")
     late = offsets >= p.drift_from * p.days * 86400
@@ -61,7 +66,7 @@ def simulate(run, out: str | Path, rows: pd.DataFrame | None = None, labels: pd.
         inputs, features = _image_inputs(out, pixels, rng), None
     else:
         features = (rows if rows is not None else ds.features.iloc[take]).reset_index(drop=True)
-        features = _drift_table(features, ds.features[splits.split == "train"], p.drift, late, rng)
+        features = _drift_table(features, ds.features[split == "train"], p.drift, late, rng)
         inputs, pixels = None, None
     pred, proba = _answer(run, features, pixels)
     classes = np.asarray(run.encoder.classes, dtype=object)
@@ -166,7 +171,7 @@ def _text(values) -> pa.Array:
     if pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type):
         return pc.fill_null(pc.cast(arr, pa.string()), "null")
     if pa.types.is_null(arr.type):
-        return pa.array(["null"] * len(arr))
+        return pa.array(["null"] * len(arr), type=pa.string())
     s = pc.cast(arr, pa.string())
     s = pc.replace_substring(pc.replace_substring(s, "\\", "\\\\"), '"', '\\"')
     return pc.fill_null(pc.binary_join_element_wise('"', s, '"', ""), "null")

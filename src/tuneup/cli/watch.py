@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +11,6 @@ from tuneup.cli import app
 from tuneup.cli._common import JsonOpt, SetOpt, emit_json, out, overrides, start
 
 ALARM_EXIT = 3  # distinct from 2 (bad input) and 1 (a bug): a cron job can tell "look at this" from "broken"
-
-
-class Alarm(str, Enum):
-    drift = "drift"
-    performance = "performance"
 
 
 HELP = (
@@ -38,7 +32,7 @@ def monitor(
              "(30m, 24h, 7d).")] = None,
     window: Annotated[str | None, typer.Option(help="Window length (1h, 1D, 7D; default watch.window: auto).")] = None,
     set_: SetOpt = None,
-    fail_on: Annotated[list[Alarm] | None, typer.Option(
+    fail_on: Annotated[list[str] | None, typer.Option(
         "--fail-on", help=f"Exit {ALARM_EXIT} when this alarm is raised (repeatable): drift, performance. "
                           "Thresholds: watch.* in tuneup.yaml or --set.")] = None,
     audit: Annotated[int | None, typer.Option(
@@ -54,6 +48,7 @@ def monitor(
     import tuneup
 
     start(json)
+    alarms(fail_on)  # a misspelt alarm fails before any work
     report = tuneup.monitor(
         run, log, since, window=window, settings=overrides(set_), audit=audit, audit_out=audit_out,
         export_new_data_to=export_new_data, import_feedback_from=import_feedback,
@@ -62,8 +57,20 @@ def monitor(
         emit_json(report.to_dict())
     else:
         out.print(report)
-    raised = [a.value for a in fail_on or [] if report.alarms[a.value]]
+    raised = [a for a in alarms(fail_on) if report.alarms[a]]
     if raised:
         if not json:
             out.print(f"alarm: {', '.join(raised)} (exit {ALARM_EXIT})")
         sys.exit(ALARM_EXIT)  # not typer.Exit: with standalone_mode=False click returns its code, and main drops it
+
+
+def alarms(names: list[str] | None) -> list[str]:
+    """--fail-on drift --fail-on performance, or --fail-on drift,performance."""
+    from tuneup.exceptions import UserError, did_you_mean
+    from tuneup.watch.report import ALARMS
+
+    picked = [n.strip() for name in names or [] for n in name.split(",") if n.strip()]
+    for name in picked:
+        if name not in ALARMS:
+            raise UserError(f"--fail-on {name!r}: {did_you_mean(name, ALARMS)} (choices: {', '.join(ALARMS)})")
+    return picked

@@ -105,10 +105,19 @@ def _classifier(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str], see
     rng = np.random.default_rng(seed)
     if len(ref) > RECENT_ROWS:
         ref = ref.iloc[np.sort(rng.choice(len(ref), RECENT_ROWS, replace=False))]
-    a, b = numeric_matrix(ref, recent, types)
+    a, b = (distinct(m) for m in numeric_matrix(ref, recent, types))
     with threadpool_limits(1):
         return domain_classifier(a, b, list(ref.columns), max_rows=2 * RECENT_ROWS, seed=seed,
                                  max_iter=CLASSIFIER_ROUNDS)
+
+
+def distinct(x: np.ndarray) -> np.ndarray:
+    """Rows without their repeats: a request sent twice would land in both a training fold and a test fold,
+    and the classifier would tell the samples apart by remembering it."""
+    if len(x) == 0:
+        return x
+    _, first = np.unique(np.nan_to_num(x, nan=np.inf), axis=0, return_index=True)
+    return x[np.sort(first)]
 
 
 def numeric_matrix(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:

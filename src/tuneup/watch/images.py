@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.data.shift import IMAGE_STATS, DomainClassifier, domain_classifier, image_stats
+from tuneup.watch.drift import distinct
 
 MAX_DECODE = 50_000
 EMBED_ROWS = 2_000
@@ -45,7 +46,7 @@ def embedding_shift(run, reference: np.ndarray, current: np.ndarray, seed: int =
     ref = reference[np.sort(rng.choice(len(reference), min(EMBED_ROWS, len(reference)), replace=False))]
     cur = current[-EMBED_ROWS:]
     model = run.load_model()
-    a, b = embed(model, ref), embed(model, cur)
+    a, b = distinct(embed(model, ref)), distinct(embed(model, cur))
     with threadpool_limits(1):
         return domain_classifier(a, b, [f"feature {i}" for i in range(a.shape[1])], max_rows=2 * EMBED_ROWS,
                                  seed=seed, max_iter=40)

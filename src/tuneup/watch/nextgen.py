@@ -1,7 +1,8 @@
 """The next generation's data: labelled production examples written as a source `tuneup.yaml` takes as
 `data.target` (the distribution that matters), for the next round of training.
 
-Tables: a CSV of request_id, the run's input columns and `label`. Images: the images copied (hard-linked
+Tables: a CSV of request_id, the run's input columns (and its data.meta and data.drop columns, empty
+unless clients sent them) and `label`. Images: the images copied (hard-linked
 where possible) into `<name>-images/` beside the CSV, which lists request_id, `image` (its path, relative
 to the CSV) and `label`. Either way:
 
@@ -57,13 +58,20 @@ def export_new_data(log: PredictionLog, run, out: str | Path) -> NewData:
         source["image_column"] = "image"
         frame["label"] = labels[np.isin(last, frame.pop("_row").to_numpy())]
     else:
-        columns = [c["name"] for c in run.encoder.spec["columns"]]
-        inputs = log.inputs.loc[last].reindex(columns=columns).reset_index(drop=True)
+        inputs = log.inputs.loc[last].reindex(columns=table_columns(run)).reset_index(drop=True)
         frame = pd.concat([pd.DataFrame({"request_id": p["request_id"].to_numpy()}), inputs,
                            pd.DataFrame({"label": labels})], axis=1)
         missing = 0
     write_with(out, lambda tmp: frame.to_csv(tmp, index=False))
     return NewData(out, len(frame), new, missing, source)
+
+
+def table_columns(run) -> list[str]:
+    """The model's input columns, then the config's data.meta and data.drop columns, which every source of
+    the config must have: taken from the log when clients sent them, left empty otherwise."""
+    data = run.config.data
+    names = [c["name"] for c in run.encoder.spec["columns"]]
+    return names + [c for c in [*data.meta, *data.drop] if c not in names]
 
 
 def _images(log: PredictionLog, rows: np.ndarray, out: Path) -> tuple[pd.DataFrame, int]:
