@@ -151,3 +151,19 @@ def test_rows_keep_one_order_across_tables(logs):
     sub = log.take(np.array([5, 1]))
     assert list(sub.predictions["request_id"]) == list(log.predictions["request_id"].iloc[[5, 1]])
     assert sub.inputs["age"].equals(log.inputs["age"].iloc[[5, 1]].reset_index(drop=True))
+
+
+def test_rotated_files_are_cached_and_a_changed_file_is_read_again(tmp_path):
+    from tuneup.data.images import cache_dir
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    write(folder / "log-0001.jsonl", line(rid="a1"), line(rid="b2")[:25], end="")
+    write(folder / "log-0002.jsonl", line(rid="c3", time="2026-03-02T00:00:00Z"))
+    first = read_log(folder)
+    cached = list((cache_dir().parent / "logs").glob("*.parquet"))
+    assert len(cached) == 1  # the rotated file only; the server still writes the newest
+    again = read_log(folder)
+    assert again.predictions.equals(first.predictions) and again.truncated == first.truncated == 1
+    write(folder / "log-0001.jsonl", line(rid="a1"), line(rid="zz"))  # rewritten: size and mtime change
+    assert list(read_log(folder).predictions["request_id"]) == ["a1", "zz", "c3"]

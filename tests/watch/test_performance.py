@@ -59,7 +59,7 @@ class _Run:
     """Just enough of a run for a Scorer: an encoder and a metric."""
 
     def __init__(self, run, metric: str):
-        self.encoder, self.config = run.encoder, run.config
+        self.encoder, self.config, self.head = run.encoder, run.config, run.head
         self.summary = {**run.summary, "metric": metric}
 
 
@@ -109,3 +109,22 @@ def test_sample_size_matches_the_textbook_formula(trained_table_run):
     per_arm = (za * np.sqrt(2 * p * (1 - p)) + zb * np.sqrt(pa * (1 - pa) + pb * (1 - pb))) ** 2 / (pb - pa) ** 2
     assert more_needed(scorer, a, b, d, 0.05, 0.8) == int(np.ceil(2 * per_arm)) - 400
     assert more_needed(scorer, exact(4000, 3200), exact(4000, 3400), d, 0.05, 0.8) == 0
+
+
+def test_dev_is_judged_at_the_threshold_the_server_applies(tmp_path, trained_table_run):
+    """A threshold chosen after training (threshold.json) changes served labels: dev is re-labelled the same
+    way, so it is neither a prediction drift nor a change in accuracy."""
+    import json
+    import shutil
+
+    from watchlogs import table_log
+
+    run = tuneup.Run.open(shutil.copytree(trained_table_run.path, tmp_path / "runs" / "table-t70"))
+    (run.path / "threshold.json").write_text(json.dumps({"threshold": 0.7}))
+    folder = table_log(run, tmp_path / "logs", n=1500, feedback=0.6)
+    report = tuneup.monitor(run, folder)
+    dev = run.predictions("dev")
+    expected = accuracy_score(dev["y_true"], np.where(dev["score"] >= 0.7, "yes", "no"))
+    assert report.performance.dev.value == pytest.approx(expected)
+    assert expected != pytest.approx(trained_table_run.summary["splits"]["dev"]["metric"])
+    assert report.prediction_drift.labels.flagged is False and not report.alarms["drift"]

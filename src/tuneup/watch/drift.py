@@ -10,6 +10,8 @@ level P_VALUE / tests, and only when its effect is large too: a stationary strea
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,14 +78,22 @@ def data_drift(reference: pd.DataFrame, current: pd.DataFrame, types: dict[str, 
                min_rows: int, label: str, seed: int = 0) -> DataDrift:
     """`current` rows are sorted by time and cut by `windows`; `types` maps each column to its kind."""
     names = [c for c in reference.columns if c in current.columns]
+    ref, cur = reference[names], current[names]
     judged = [i for i in range(len(windows)) if windows.size(i) >= min_rows]
     level = P_VALUE / max(len(names) * (1 + len(judged)), 1)
-    overall = feature_shifts(reference[names], current[names], types, level) if len(current) else []
-    shifts = [_window_shift(reference[names], current[names], types, windows, i, i in judged, level)
-              for i in range(len(windows))]
-    classifier = _classifier(reference[names], current[names], types, seed) if len(current) >= 50 else None
-    unlogged = [c for c in reference.columns if c not in current.columns]
-    return DataDrift(label, len(reference), len(current), level, overall, shifts, classifier, unlogged)
+    with ThreadPoolExecutor(workers()) as pool:  # sorting and searching release the GIL: windows run side by side
+        classifier = pool.submit(_classifier, ref, cur, types, seed) if len(cur) >= 50 and names else None
+        overall = pool.submit(feature_shifts, ref, cur, types, level) if len(cur) else None
+        shifts = [pool.submit(_window_shift, ref, cur, types, windows, i, i in judged, level)
+                  for i in range(len(windows))]
+        found = DataDrift(label, len(ref), len(cur), level, overall.result() if overall else [],
+                          [s.result() for s in shifts], classifier.result() if classifier else None)
+    found.unlogged = [c for c in reference.columns if c not in current.columns]
+    return found
+
+
+def workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _window_shift(ref, cur, types, windows: Windows, i: int, judged: bool, level: float) -> WindowShift:

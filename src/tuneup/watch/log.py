@@ -98,7 +98,8 @@ def log_files(path: str | Path) -> list[Path]:
 def read_log(path: str | Path, since: str | pd.Timestamp | None = None) -> PredictionLog:
     """Read every log file; keep predictions made at or after `since` (feedback is kept whenever it came)."""
     path = Path(path)
-    parts = [_read_file(f) for f in log_files(path)]
+    files = log_files(path)
+    parts = [_read_file(f, keep=path.is_dir() and i < len(files) - 1) for i, f in enumerate(files)]
     predictions = _concat([p.predictions for p in parts])
     feedback = _concat([p.feedback for p in parts], columns=["time", "request_id", "label"])
     ignored: dict[str, int] = {}
@@ -139,24 +140,71 @@ class _File:
     ignored: dict[str, int]
 
 
-def _read_file(path: Path) -> _File:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DataError(f"{path}: cannot read the log ({e.strerror})") from None
-    data, truncated = _drop_cut_line(data)
-    try:
-        parts = _parse_fast(data)
-    except Exception:  # noqa: BLE001  (any pyarrow complaint: find the line in Python, or read it there)
-        parts = _parse_slowly(path, data)
+def _read_file(path: Path, keep: bool = False) -> _File:
+    """One file as tables. `keep`: a rotated file (the server writes only the newest), so its parsed
+    table is kept as Parquet in the cache and the next read of an unchanged file skips the JSON."""
+    cached = _Cached(path) if keep else None
+    table, truncated = cached.load() if cached else (None, 0)
+    if table is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DataError(f"{path}: cannot read the log ({e.strerror})") from None
+        data, truncated = _drop_cut_line(data)
+        try:
+            table = _parse_fast(data)
+        except Exception:  # noqa: BLE001  (any pyarrow complaint: find the line in Python, or read it there)
+            table, cached = None, None
+            parts = _parse_slowly(path, data)
+    if table is not None:
+        parts = table.to_pandas(split_blocks=True)
     kinds = parts["type"] if "type" in parts else pd.Series([None] * len(parts), dtype=object)
     if kinds.isna().any():
-        _fail(path, data, int(np.flatnonzero(kinds.isna().to_numpy())[0]),
-              "a line without \"type\" (prediction or feedback)")
+        _fail(path, int(np.flatnonzero(kinds.isna().to_numpy())[0]), "a line without \"type\" (prediction or feedback)")
     other = kinds[~kinds.isin([PREDICTION, FEEDBACK])].astype(str).value_counts()
-    pred = _predictions(path, data, parts, kinds == PREDICTION)
-    fb = _feedback(path, data, parts, kinds == FEEDBACK)
+    pred = _predictions(path, parts, kinds == PREDICTION)
+    fb = _feedback(path, parts, kinds == FEEDBACK)
+    if cached is not None and not cached.hit:
+        cached.save(table, truncated)  # only a file that passed every check
     return _File(path, pred, fb, truncated, {str(k): int(n) for k, n in other.items() if n})
+
+
+class _Cached:
+    """A parsed log file as Parquet under the cache folder, keyed by path, size and modification time."""
+
+    def __init__(self, path: Path):
+        import hashlib
+
+        from tuneup.data.images import cache_dir
+
+        st = path.stat()
+        key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:24]
+        self.file = cache_dir().parent / "logs" / f"{key}.parquet"
+        self.hit = False
+
+    def load(self):
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(self.file)
+        except (OSError, ValueError):
+            return None, 0  # not cached yet, or a broken entry: parse the JSON
+        self.hit = True
+        return table, int((table.schema.metadata or {}).get(b"tuneup.truncated", b"0"))
+
+    def save(self, table, truncated: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from tuneup._io import write_with
+
+        table = table.replace_schema_metadata({"tuneup.truncated": str(truncated)})
+        coded = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+        try:  # lz4, dictionaries only where the values repeat, no statistics: the fastest write that stays small
+            write_with(self.file, lambda tmp: pq.write_table(table, tmp, compression="lz4", use_dictionary=coded,
+                                                             write_statistics=False))
+        except OSError:
+            pass  # a read-only cache: the next run parses the JSON again
 
 
 def _drop_cut_line(data: bytes) -> tuple[bytes, int]:
@@ -172,13 +220,13 @@ def _drop_cut_line(data: bytes) -> tuple[bytes, int]:
         return data[:end], 1
 
 
-def _parse_fast(data: bytes) -> pd.DataFrame:
-    """pyarrow's JSON reader; nested objects flattened to `input.x`, `probabilities.y` columns."""
+def _parse_fast(data: bytes):
+    """pyarrow's JSON reader -> a flat Arrow table (`input.x`, `probabilities.y` columns)."""
     import pyarrow as pa
     import pyarrow.json as pj
 
-    if not data.strip():
-        return pd.DataFrame({"type": pd.Series([], dtype=object)})
+    if len(data) < 4096 and not data.strip():  # (strip copies: not on a big file)
+        return pa.table({"type": pa.array([], pa.string())})
     table = pj.read_json(pa.BufferReader(pa.py_buffer(data)), read_options=pj.ReadOptions(block_size=_BLOCK))
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
@@ -192,7 +240,7 @@ def _parse_fast(data: bytes) -> pd.DataFrame:
         elif pa.types.is_string(col.type) and (name.startswith("input.") or name in ("type", "model", "variant")):
             col = col.dictionary_encode()  # few distinct values: categories convert fast and stay small
         columns[name] = col
-    return pa.table(columns).to_pandas(split_blocks=True)
+    return pa.table(columns)
 
 
 def _parse_slowly(path: Path, data: bytes) -> pd.DataFrame:
@@ -224,39 +272,39 @@ def _parse_slowly(path: Path, data: bytes) -> pd.DataFrame:
     return frame
 
 
-def _predictions(path: Path, data: bytes, frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+def _predictions(path: Path, frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     if not rows.any():
         return pd.DataFrame()
     part = frame if rows.all() else frame.loc[rows.to_numpy()]
-    _require(path, data, part, ["time", "request_id", "prediction"], PREDICTION)
+    _require(path, part, ["time", "request_id", "prediction"], PREDICTION)
     part = part.drop(columns=[c for c in ("type", "label") if c in part])
-    part["time"] = _times(path, data, part["time"])
+    part["time"] = _times(path, part["time"])
     if part["request_id"].dtype != object:
         part["request_id"] = part["request_id"].astype(str)
     return part.reset_index(drop=True)
 
 
-def _feedback(path: Path, data: bytes, frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+def _feedback(path: Path, frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     if not rows.any():
         return pd.DataFrame()
     part = frame.loc[rows.to_numpy()]
-    _require(path, data, part, ["request_id", "label"], FEEDBACK)
+    _require(path, part, ["request_id", "label"], FEEDBACK)
     times = part["time"] if "time" in part else pd.Series([None] * len(part), index=part.index)
     return pd.DataFrame({
-        "time": _times(path, data, times, required=False),
+        "time": _times(path, times, required=False),
         "request_id": part["request_id"].astype(str).to_numpy(),
         "label": part["label"].to_numpy(),
     })
 
 
-def _require(path: Path, data: bytes, part: pd.DataFrame, fields: list[str], kind: str) -> None:
+def _require(path: Path, part: pd.DataFrame, fields: list[str], kind: str) -> None:
     for name in fields:
         missing = part[name].isna().to_numpy() if name in part else np.ones(len(part), dtype=bool)
         if missing.any():
-            _fail(path, data, int(part.index[np.argmax(missing)]), f"a {kind} line without \"{name}\"")
+            _fail(path, int(part.index[np.argmax(missing)]), f"a {kind} line without \"{name}\"")
 
 
-def _times(path: Path, data: bytes, values: pd.Series, required: bool = True) -> pd.Series:
+def _times(path: Path, values: pd.Series, required: bool = True) -> pd.Series:
     """ISO-8601 text -> UTC timestamps (a time without an offset is taken as UTC)."""
     import pyarrow as pa
 
@@ -273,12 +321,12 @@ def _times(path: Path, data: bytes, values: pd.Series, required: bool = True) ->
     if bad.any() or (required and parsed.isna().any()):
         first = bad if bad.any() else parsed.isna()
         row = first.index[np.argmax(first.to_numpy())]
-        _fail(path, data, int(row), f"\"time\" {values.loc[row]!r} is not an ISO-8601 time such as 2026-05-01T12:00:00Z")
+        _fail(path, int(row), f"\"time\" {values.loc[row]!r} is not an ISO-8601 time such as 2026-05-01T12:00:00Z")
     return parsed
 
 
-def _fail(path: Path, data: bytes, row: int, problem: str) -> None:
-    raise DataError(f"{path}:{_line_number(data, row)}: {problem}; the log format is described in "
+def _fail(path: Path, row: int, problem: str) -> None:
+    raise DataError(f"{path}:{_line_number(path.read_bytes(), row)}: {problem}; the log format is described in "
                     "`tuneup monitor --help`")
 
 
@@ -302,12 +350,21 @@ def _concat(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.
 
 def _last_labels(feedback: pd.DataFrame, request_ids: pd.Series) -> pd.Series:
     """The last feedback label per request (by time, then by reading order); None where none came."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if not len(feedback):
         return pd.Series([None] * len(request_ids), dtype=object)
     order = feedback.assign(_order=np.arange(len(feedback))).sort_values(["time", "_order"], kind="stable",
                                                                           na_position="first")
-    last = order.drop_duplicates("request_id", keep="last").set_index("request_id")["label"]
-    return pd.Series(request_ids.map(last).to_numpy(dtype=object), dtype=object)
+    last = order.drop_duplicates("request_id", keep="last")
+    where = pc.index_in(pa.array(request_ids.to_numpy(dtype=object), pa.string()),  # a C++ hash join
+                        value_set=pa.array(last["request_id"].to_numpy(dtype=object), pa.string()))
+    where = where.to_numpy(zero_copy_only=False)
+    found = ~np.isnan(where.astype(np.float64))
+    labels = np.full(len(request_ids), None, dtype=object)
+    labels[found] = last["label"].to_numpy(dtype=object)[where[found].astype(np.int64)]
+    return pd.Series(labels, dtype=object)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")

@@ -141,7 +141,7 @@ def _log_notes(plog: PredictionLog, run, mine: np.ndarray) -> list[str]:
 
 def _prediction_drift(run, scorer: Scorer, plog: PredictionLog, mine: np.ndarray, windows: Windows,
                       cfg: Watch) -> drift_.PredictionDrift:
-    dev = run.predictions("dev")
+    dev = scorer.dev_predictions(run)
     live = plog.take(np.flatnonzero(mine))
     name, dev_score, live_score = _scores(scorer, dev, live)
     classify = scorer.task in ("binary", "multiclass")
@@ -169,7 +169,7 @@ def _scores(scorer: Scorer, dev: pd.DataFrame, live: PredictionLog) -> tuple[str
 
 def _performance(run, scorer: Scorer, plog: PredictionLog, mine: np.ndarray, windows: Windows,
                  cfg: Watch) -> LivePerformance:
-    dev = scorer.from_dev(run.predictions("dev"))
+    dev = scorer.from_dev(scorer.dev_predictions(run))
     labelled = mine & plog.labelled
     part = plog.take(np.flatnonzero(labelled))
     live, ok = scorer.from_log(part.predictions, part.probabilities)

@@ -58,6 +58,16 @@ class Scorer:
         self.keys = [label_key(c) for c in self.encoder.classes]
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.label_sep = run.config.data.label_sep
+        self.threshold = run.head().threshold  # what the server applies (threshold.json when chosen)
+
+    def dev_predictions(self, run) -> pd.DataFrame:
+        """The run's dev predictions as the server would make them now: a binary threshold chosen after
+        training (threshold.json) turns the same scores into other labels."""
+        dev = run.predictions("dev")
+        if self.task == "binary":
+            classes = np.asarray(self.encoder.classes, dtype=object)
+            dev = dev.assign(y_pred=classes[(dev["score"].to_numpy() >= self.threshold).astype(np.int64)])
+        return dev
 
     @property
     def is_proportion(self) -> bool:
