@@ -39,7 +39,8 @@ def table(n: int, seed: int) -> pd.DataFrame:
     for j in range(CATEGORIES):
         cols[f"c{j}"] = CITIES[rng.integers(0, 3 + j, n)]
     frame = pd.DataFrame(cols)
-    logit = frame["x00"] - 0.5 * frame["x01"] + 0.3 * frame["x02"] + (frame["c0"] == "paris") - 0.4 + rng.normal(0, 1, n)
+    logit = frame["x00"] - 0.5 * frame["x01"] + 0.3 * frame["x02"] + (frame["c0"] == "paris") - 0.4
+    logit += rng.normal(0, 1, n)
     frame["label"] = np.where(logit > 0, "yes", "no")
     return frame
 
@@ -153,7 +154,8 @@ def main() -> None:
         cpu = r[f"read_log ({kind})"][1] + r["reference"][1] + r["drift"][1]
         other = ref["read_log"] + ref["drift"] if ref and kind == "cold" else None
         ratio = f"{other / wall:.1f}x" if other else "-"
-        print(f"{'total (' + kind + ')':<18}{wall:>8.2f}{cpu:>8.2f}{other if other else float('nan'):>10.2f}{ratio:>8}")
+        shown = other if other else float("nan")
+        print(f"{'total (' + kind + ')':<18}{wall:>8.2f}{cpu:>8.2f}{shown:>10.2f}{ratio:>8}")
         print(f"  target: drift over {r['rows']:,} rows within {TARGET_S:.0f} s, reading included ({kind}): "
               f"{'met' if wall <= TARGET_S else 'NOT met'} ({wall:.1f} s wall; {cpu:.1f} CPU s, "
               f"{cpu / (os.cpu_count() or 1):.1f} s if spread on {os.cpu_count()} idle cores)")

@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from watchlogs import table_log
 
 import tuneup
-
-from watchlogs import table_log
 
 
 def ab(tmp_path, run, n, primary, candidate, share=0.5, seed=11):
@@ -23,7 +22,8 @@ def test_a_clearly_different_candidate_is_called(tmp_path, trained_table_run, pr
     assert t.verdict == verdict and t.difference.method == "two-proportion z-test"
     assert t.difference.p_value < 1e-4
     assert (t.difference.low > 0) == (verdict == "candidate_better")
-    assert t.primary.models == [trained_table_run.name] and t.candidate.models == [f"{trained_table_run.name}-candidate"]
+    name = trained_table_run.name
+    assert t.primary.models == [name] and t.candidate.models == [f"{name}-candidate"]
     assert abs(t.candidate.estimate.value - t.primary.estimate.value - (candidate - primary)) < 0.05
 
 

@@ -22,7 +22,8 @@ def test_json_is_one_document_with_the_answers(cli, logs, trained_table_run):
 
 
 def test_fail_on_drift_exits_3_and_says_why(cli, logs, trained_table_run):
-    r = cli("monitor", run_path(trained_table_run), "--log", str(logs("age", drift={"age": 0.8})), "--fail-on", "drift")
+    folder = str(logs("age", drift={"age": 0.8}))
+    r = cli("monitor", run_path(trained_table_run), "--log", folder, "--fail-on", "drift")
     assert r.code == 3
     assert "Has the input changed? YES" in r.stdout and "alarm: drift (exit 3)" in r.stdout
     quiet = cli("monitor", run_path(trained_table_run), "--log", str(logs("age", drift={"age": 0.8})),

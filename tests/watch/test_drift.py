@@ -30,6 +30,8 @@ def test_a_stationary_stream_raises_no_alarm(logs, trained_table_run):
     assert report.prediction_drift.drifted == []
     assert report.data_drift.classifier.auc < 0.6
     assert report.alarms == {"drift": False, "performance": False}
+    page = report._repr_html_()
+    assert "Has the input changed?</b> no" in page and page.count("<table>") == 2
 
 
 def test_a_changed_category_mix_is_found(logs, trained_table_run):

@@ -167,3 +167,15 @@ def test_rotated_files_are_cached_and_a_changed_file_is_read_again(tmp_path):
     assert again.predictions.equals(first.predictions) and again.truncated == first.truncated == 1
     write(folder / "log-0001.jsonl", line(rid="a1"), line(rid="zz"))  # rewritten: size and mtime change
     assert list(read_log(folder).predictions["request_id"]) == ["a1", "zz", "c3"]
+
+
+def test_a_log_from_another_model_compares_inputs_only(tmp_path, trained_table_run):
+    import tuneup
+
+    rows = [line(rid=f"r{i}", time=f"2026-03-01T10:{i // 60:02d}:{i % 60:02d}Z", model="someone-else",
+                 input={"age": 30.0 + i % 20, "income": 20000.0, "city": "paris", "plan": "pro",
+                        "signup": "2021-05-01"}) for i in range(120)]
+    report = tuneup.monitor(trained_table_run, write(tmp_path / "log-1.jsonl", *rows))
+    assert report.prediction_drift is None and report.performance is None
+    assert any("no logged predictions come from" in n for n in report.notes)
+    assert report.data_drift.n_current == 120

@@ -9,7 +9,6 @@ from scipy import stats as sps
 from sklearn.metrics import accuracy_score, f1_score
 
 import tuneup
-from tuneup.errors.metrics import get_metric
 from tuneup.watch.log import read_log
 from tuneup.watch.scoring import Outcomes, Scorer
 from tuneup.watch.stats import difference, estimate, more_needed, wilson
@@ -21,7 +20,8 @@ def test_live_accuracy_equals_sklearn_and_dev_equals_the_run(logs, trained_table
     perf = report.performance
     log = read_log(folder)
     joined = log.predictions[log.predictions["label"].notna()]
-    assert perf.live.value == pytest.approx(accuracy_score(joined["label"].astype(str), joined["prediction"].astype(str)))
+    expected = accuracy_score(joined["label"].astype(str), joined["prediction"].astype(str))
+    assert perf.live.value == pytest.approx(expected)
     assert perf.live.n == len(joined)
     assert perf.dev.value == pytest.approx(trained_table_run.summary["splits"]["dev"]["metric"])
     assert not perf.worse and report.alarms["performance"] is False
@@ -82,14 +82,14 @@ def test_the_z_test_is_the_chi_squared_test(trained_table_run):
 
 def test_other_metrics_use_the_bootstrap(trained_table_run):
     scorer = Scorer(_Run(trained_table_run, "f1"))
-    a, b = outcomes(1500, 0.70, 3), outcomes(1500, 0.90, 4)
+    a, b = outcomes(1000, 0.70, 3), outcomes(1000, 0.90, 4)
     rng = np.random.default_rng(0)
-    est = estimate(scorer, a, 0.05, 300, rng)
+    est = estimate(scorer, a, 0.05, 150, rng)
     assert est.method == "bootstrap" and est.value == pytest.approx(f1_score(a.y_true, a.y_pred))
     assert est.low < est.value < est.high and est.high - est.low < 0.1
-    d = difference(scorer, a, b, 0.05, 300, rng)
+    d = difference(scorer, a, b, 0.05, 150, rng)
     assert d.method == "bootstrap" and d.p_value < 1e-6 and d.low > 0
-    same = difference(scorer, a, outcomes(1500, 0.70, 5), 0.05, 300, rng)
+    same = difference(scorer, a, outcomes(1000, 0.70, 5), 0.05, 150, rng)
     assert same.low < 0 < same.high
 
 

@@ -10,9 +10,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
-from loggen import simulate  # noqa: E402
-
-from tests.conftest import make_table  # noqa: E402
+from loggen import simulate
+from tests.conftest import make_table
 
 LABEL, DROP = "churn", ["churn", "customer_id", "region"]
 

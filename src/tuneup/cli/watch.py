@@ -30,13 +30,13 @@ def monitor(
     since: Annotated[str | None, typer.Option(
         help="Only predictions from this time on: ISO-8601 (2026-05-01, 2026-05-01T12:00Z) or back from now "
              "(30m, 24h, 7d).")] = None,
-    window: Annotated[str | None, typer.Option(help="Window length (1h, 1D, 7D; default watch.window: auto).")] = None,
+    window: Annotated[str | None, typer.Option(help="Window length: 1h, 1D, 7D (default watch.window).")] = None,
     set_: SetOpt = None,
     fail_on: Annotated[list[str] | None, typer.Option(
         "--fail-on", help=f"Exit {ALARM_EXIT} when this alarm is raised (repeatable): drift, performance. "
                           "Thresholds: watch.* in tuneup.yaml or --set.")] = None,
     audit: Annotated[int | None, typer.Option(
-        help="Also write a sample of N unlabelled predictions, stratified by predicted class and confidence.")] = None,
+        help="Also write a sample of N unlabelled predictions, stratified by class and confidence.")] = None,
     audit_out: Annotated[Path | None, typer.Option("--audit-out", help="The audit sample's CSV.")] = None,
     export_new_data: Annotated[Path | None, typer.Option(
         "--export-new-data", help="Write the labelled production examples as a CSV that tuneup.yaml takes as "

@@ -62,7 +62,8 @@ def ab_test(scorer: Scorer, arms: dict[str, tuple[Outcomes, list[str], int]], se
                     estimate(scorer, arms[v][0], settings.alpha, settings.bootstrap, rng)) for v in ARMS}
     d = difference(scorer, a, b, settings.alpha, settings.bootstrap, rng)
     base = built["primary"].estimate.value
-    margin = settings.min_effect * abs(base) if scorer.metric.error_in_units and base is not None else settings.min_effect
+    relative = scorer.metric.error_in_units and base is not None
+    margin = settings.min_effect * abs(base) if relative else settings.min_effect
     needed = more_needed(scorer, a, b, d, settings.alpha, settings.power) if d is not None else None
     verdict, sentence = _verdict(scorer, d, len(a), len(b), margin, needed, settings)
     return ABTest(scorer.metric.name, scorer.metric.higher_is_better, built["primary"], built["candidate"], d,

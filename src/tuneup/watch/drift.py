@@ -18,8 +18,16 @@ import numpy as np
 import pandas as pd
 
 from tuneup.data import columns as cols
-from tuneup.data.shift import P_VALUE, DomainClassifier, FeatureShift, categorical_shift, days_since_epoch, \
-    domain_classifier, feature_shifts, numeric_shift
+from tuneup.data.shift import (
+    P_VALUE,
+    DomainClassifier,
+    FeatureShift,
+    categorical_shift,
+    days_since_epoch,
+    domain_classifier,
+    feature_shifts,
+    numeric_shift,
+)
 from tuneup.watch.windows import Windows
 
 RECENT_ROWS = 2_000  # the classifier compares this many of the latest rows with as many reference rows
@@ -193,7 +201,8 @@ def prediction_drift(dev: pd.DataFrame, live: pd.DataFrame, windows: Windows, mi
         ref_share = dev["prediction"].value_counts(normalize=True)
         cur_share = live["prediction"].value_counts(normalize=True)
         for key in ref_share.index.union(cur_share.index):
-            shares[str(key)] = {"reference": float(ref_share.get(key, 0.0)), "current": float(cur_share.get(key, 0.0))}
+            shares[str(key)] = {"reference": float(ref_share.get(key, 0.0)),
+                                "current": float(cur_share.get(key, 0.0))}
     return PredictionDrift(label, labels, scores, score_name, shares, windows_out, level)
 
 
@@ -203,5 +212,6 @@ def _prediction_shifts(dev, live, score_name: str, level: float) -> tuple[Featur
         labels = categorical_shift("prediction", dev["prediction"], live["prediction"], level)
     scores = None
     if dev["score"].notna().any() and live["score"].notna().any():
-        scores = numeric_shift(score_name, dev["score"].to_numpy(np.float64), live["score"].to_numpy(np.float64), level)
+        scores = numeric_shift(score_name, dev["score"].to_numpy(np.float64), live["score"].to_numpy(np.float64),
+                               level)
     return labels, scores

@@ -63,8 +63,8 @@ class PredictionLog:
         """Which predictions have ground truth."""
         return self.predictions["label"].notna().to_numpy()
 
-    def take(self, rows: np.ndarray) -> "PredictionLog":
-        pick = lambda f: f.iloc[rows].reset_index(drop=True)  # noqa: E731
+    def take(self, rows: np.ndarray) -> PredictionLog:
+        pick = lambda f: f.iloc[rows].reset_index(drop=True)
         return PredictionLog(self.path, self.files, pick(self.predictions), pick(self.inputs),
                              pick(self.probabilities), self.feedback, self.truncated, self.ignored, self.since)
 
@@ -160,7 +160,8 @@ def _read_file(path: Path, keep: bool = False) -> _File:
         parts = table.to_pandas(split_blocks=True)
     kinds = parts["type"] if "type" in parts else pd.Series([None] * len(parts), dtype=object)
     if kinds.isna().any():
-        _fail(path, int(np.flatnonzero(kinds.isna().to_numpy())[0]), "a line without \"type\" (prediction or feedback)")
+        first = int(np.flatnonzero(kinds.isna().to_numpy())[0])
+        _fail(path, first, "a line without \"type\" (prediction or feedback)")
     other = kinds[~kinds.isin([PREDICTION, FEEDBACK])].astype(str).value_counts()
     pred = _predictions(path, parts, kinds == PREDICTION)
     fb = _feedback(path, parts, kinds == FEEDBACK)
@@ -373,7 +374,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")
 def parse_since(text: str, now: dt.datetime | None = None) -> pd.Timestamp:
     """`--since`: an ISO-8601 time (UTC when it has no offset) or a duration back from now (30m, 24h, 7d, 2w)."""
     match = _DURATION.match(text)
-    now = pd.Timestamp(now or dt.datetime.now(dt.timezone.utc))
+    now = pd.Timestamp(now or dt.datetime.now(dt.UTC))
     if match:
         unit = {"m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}[match.group(2)]
         return now - pd.Timedelta(float(match.group(1)), unit=unit)
@@ -391,7 +392,7 @@ def append_feedback(path: str | Path, rows: list[dict]) -> Path:
     from tuneup._io import dumps, write_text
 
     path = Path(path)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     stamp = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
     lines = "".join(dumps({"type": FEEDBACK, "time": stamp, **r}, indent=None) + "\n" for r in rows)
     if path.is_dir():

@@ -49,7 +49,7 @@ def export_new_data(log: PredictionLog, run, out: str | Path) -> NewData:
     last = log.predictions.iloc[rows].drop_duplicates("request_id", keep="last").index.to_numpy()
     p = log.predictions.loc[last]
     labels = p["label"].to_numpy(dtype=object)
-    known = set(str(k) for k in label_keys(pd.Series(run.encoder.classes, dtype=object)))
+    known = {str(k) for k in label_keys(pd.Series(run.encoder.classes, dtype=object))}
     new = sorted({k for k in label_keys(p["label"]) if k is not None and k not in known}) \
         if run.encoder.task in ("binary", "multiclass") else []
     source = {"path": str(out), "target": "label", "id": "request_id"}

@@ -83,7 +83,8 @@ def live_performance(scorer: Scorer, dev: Outcomes, live: Outcomes, windows: Win
     judged = [i for i in range(len(windows)) if counts[i] >= settings.min_labels]
     level = alpha / (1 + len(judged))
     live_est = estimate(scorer, live, alpha, b, rng)
-    overall = _judge(scorer, dev, live, dev_est, tol, level, settings, rng) if len(live) >= settings.min_labels else None
+    enough = len(live) >= settings.min_labels
+    overall = _judge(scorer, dev, live, dev_est, tol, level, settings, rng) if enough else None
     rows = []
     for i in range(len(windows)):
         span = windows.span(i)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import pandas as pd
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -15,13 +16,13 @@ TOP_FEATURES = 12
 
 
 def _num(v: Any, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None or pd.isna(v):
         return "-"
     return f"{v:.{digits}g}" if abs(v) < 1e-3 and v != 0 else f"{v:.{digits}f}"
 
 
 def _p(v: Any) -> str:
-    return "-" if v is None or v != v else (f"{v:.1e}" if v < 1e-3 else f"{v:.3f}")
+    return "-" if v is None or pd.isna(v) else (f"{v:.1e}" if v < 1e-3 else f"{v:.3f}")
 
 
 def _ci(e) -> str:
@@ -60,7 +61,8 @@ def window_rows(r: MonitorReport) -> list[list[str]]:
         preds = "-" if p is None else ((", ".join(p.windows[i].drifted) or "none") if p.windows[i].compared else "-")
         wp = perf.windows[i] if perf is not None else None
         metric = "-" if wp is None or wp.estimate is None else f"{_ci(wp.estimate)} (n={wp.n_labelled})"
-        rows.append([when(w.start), f"{w.n:,}", inputs, preds, metric, _yes(wp.worse) if wp is not None else "-"])
+        judged = wp is not None and wp.estimate is not None
+        rows.append([when(w.start), f"{w.n:,}", inputs, preds, metric, _yes(wp.worse) if judged else "-"])
     return rows
 
 

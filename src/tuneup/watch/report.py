@@ -53,7 +53,8 @@ class MonitorReport:
             out.append(f"predictions drifted from dev: {', '.join(p.drifted)}")
         if p is not None and any(w.drifted for w in p.windows) and not p.drifted:
             first = next(w for w in p.windows if w.drifted)
-            out.append(f"predictions drifted from dev in a window from {when(first.start)}: {', '.join(first.drifted)}")
+            out.append(f"predictions drifted from dev in a window from {when(first.start)}: "
+                       f"{', '.join(first.drifted)}")
         return out
 
     def performance_reasons(self) -> list[str]:

@@ -43,7 +43,7 @@ class Outcomes:
     def __len__(self) -> int:
         return len(self.y_true)
 
-    def take(self, idx: np.ndarray) -> "Outcomes":
+    def take(self, idx: np.ndarray) -> Outcomes:
         return Outcomes(self.y_true[idx], self.y_pred[idx], None if self.proba is None else self.proba[idx])
 
 
@@ -119,7 +119,7 @@ class Scorer:
     def _label_sets(self, values: pd.Series) -> np.ndarray:
         out = np.zeros((len(values), len(self.classes)), dtype=np.int64)
         for i, v in enumerate(values):
-            names = v if isinstance(v, (list, tuple, np.ndarray)) else ([] if v is None or v != v else
+            names = v if isinstance(v, (list, tuple, np.ndarray)) else ([] if label_key(v) is None else
                                                                         str(v).split(self.label_sep))
             for name in names:
                 j = self.index.get(label_key(name))

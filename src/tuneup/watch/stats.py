@@ -135,8 +135,10 @@ def more_needed(scorer: Scorer, a: Outcomes, b: Outcomes, d: Difference, alpha: 
         pa, pb = scorer.correct(a).mean(), scorer.correct(b).mean()
         k = nb / na  # the arms keep their current ratio
         pooled = (pa + k * pb) / (1 + k)
-        n_a = (za * math.sqrt(pooled * (1 - pooled) * (1 + 1 / k)) + zb * math.sqrt(pa * (1 - pa) + pb * (1 - pb) / k)) ** 2
+        spread0 = math.sqrt(pooled * (1 - pooled) * (1 + 1 / k))  # under "no difference"
+        spread1 = math.sqrt(pa * (1 - pa) + pb * (1 - pb) / k)  # under the observed difference
+        n_a = (za * spread0 + zb * spread1) ** 2
         total = n_a / d.diff**2 * (1 + k)
     else:  # the standard error shrinks as 1/sqrt(n) at a fixed split
         total = (na + nb) * ((za + zb) * d.se / abs(d.diff)) ** 2
-    return max(0, int(math.ceil(total)) - (na + nb))
+    return max(0, math.ceil(total) - (na + nb))

@@ -33,7 +33,7 @@ class Windows:
     def span(self, i: int) -> dict:
         return {"start": self.starts[i], "end": self.starts[i] + self.length}
 
-    def subset(self, mask: np.ndarray) -> "Windows":
+    def subset(self, mask: np.ndarray) -> Windows:
         """The same windows over the rows where `mask` is True (kept in time order)."""
         picked = np.flatnonzero(mask)
         return Windows(self.length, self.starts, np.searchsorted(picked, self.bounds, side="left"))
