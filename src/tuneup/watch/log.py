@@ -98,8 +98,12 @@ def log_files(path: str | Path) -> list[Path]:
 def read_log(path: str | Path, since: str | pd.Timestamp | None = None) -> PredictionLog:
     """Read every log file; keep predictions made at or after `since` (feedback is kept whenever it came)."""
     path = Path(path)
+    if since is not None:  # a mistyped --since fails before a large log is read
+        since = parse_since(since) if isinstance(since, str) else pd.Timestamp(since)
+        since = since.tz_localize("UTC") if since.tzinfo is None else since
     files = log_files(path)
-    parts = [_read_file(f, keep=path.is_dir() and i < len(files) - 1) for i, f in enumerate(files)]
+    newest = max(files, key=lambda f: f.stat().st_mtime_ns)  # the one the server may still be writing
+    parts = [_read_file(f, keep=path.is_dir() and f != newest) for f in files]
     predictions = _concat([p.predictions for p in parts])
     feedback = _concat([p.feedback for p in parts], columns=["time", "request_id", "label"])
     ignored: dict[str, int] = {}
@@ -120,7 +124,6 @@ def read_log(path: str | Path, since: str | pd.Timestamp | None = None) -> Predi
     log = PredictionLog(path, [p.path for p in parts], predictions, inputs, probabilities, feedback,
                         sum(p.truncated for p in parts), ignored)
     if since is not None:
-        since = parse_since(since) if isinstance(since, str) else pd.Timestamp(since)
         log = log.take(np.flatnonzero((predictions["time"] >= since).to_numpy()))
         log.since = since
     return log
