@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tuneup._progress import task
 from tuneup.exceptions import DataError, UserError, listing
 
 PATTERN = "log-*.jsonl"
@@ -103,7 +104,11 @@ def read_log(path: str | Path, since: str | pd.Timestamp | None = None) -> Predi
         since = since.tz_localize("UTC") if since.tzinfo is None else since
     files = log_files(path)
     newest = max(files, key=lambda f: f.stat().st_mtime_ns)  # the one the server may still be writing
-    parts = [_read_file(f, keep=path.is_dir() and f != newest) for f in files]
+    parts = []
+    with task("reading the prediction log", total=len(files)) as progress:
+        for f in files:
+            parts.append(_read_file(f, keep=path.is_dir() and f != newest))
+            progress.advance(file=f.name)
     predictions = _concat([p.predictions for p in parts])
     feedback = _concat([p.feedback for p in parts], columns=["time", "request_id", "label"])
     ignored: dict[str, int] = {}
