@@ -14,9 +14,11 @@ from tuneup.errors import ErrorReport, slice_metrics
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
+from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
     "Config", "ConfigError", "DataError", "ErrorReport", "Run", "TrainingError", "UserError", "__version__", "demo",
     "demo_config", "errors", "init_project", "load_config", "prepare", "run", "slice_metrics",
+    "MonitorReport", "monitor",
 ]

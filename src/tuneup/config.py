@@ -156,6 +156,39 @@ class HumanLevel(Section):
     error: Annotated[float, Field(ge=0.0)]
 
 
+class Watch(Section):
+    """`tuneup monitor`: time windows, and the thresholds that raise an alarm (`--fail-on` exits 3)."""
+
+    window: str = "auto"  # a fixed length such as 1h, 1D, 7D; auto: about ten windows over the log
+    reference: Literal["train", "dev"] = "train"  # the examples that logged inputs are compared with
+    drift_features: Annotated[int, Field(ge=1)] = 1  # drifted input features that raise the drift alarm
+    drift_auc: Annotated[float, Field(gt=0.5, le=1.0)] = 0.7  # training vs recent traffic told apart this well
+    # the rise in error over dev that raises the performance alarm: absolute for scores in [0, 1]
+    # (0.03 = 3 points), relative for errors in the target's units (0.03 = 3% more RMSE)
+    performance_drop: Annotated[float, Field(ge=0.0)] = 0.03
+    min_rows: Annotated[int, Field(ge=10)] = 100  # logged predictions a window needs for its inputs to be compared
+    min_labels: Annotated[int, Field(ge=10)] = 50  # labelled predictions a window or A/B arm needs to be judged
+    alpha: Fraction = 0.05  # significance level of the performance and A/B tests
+    power: Fraction = 0.8  # A/B: the power the "still needed" sample size is computed for
+    min_effect: Annotated[float, Field(ge=0.0)] = 0.01  # A/B: smaller differences count as none
+    bootstrap: Annotated[int, Field(ge=50, le=100_000)] = 400  # resamples: intervals of metrics but accuracy
+    seed: int = 0  # bootstrap, audit sample, classifier subsamples
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        if v != "auto":
+            import pandas as pd
+
+            try:
+                length = pd.Timedelta(v)
+            except ValueError:
+                raise ValueError("expected auto or a fixed length such as 30min, 1h, 1D, 7D") from None
+            if length <= pd.Timedelta(0):
+                raise ValueError("a window must be longer than zero, e.g. 1h or 1D")
+        return v
+
+
 class Config(Section):
     name: str = "tuneup"
     task: Task | None = None  # inferred from the target when left out
@@ -168,6 +201,7 @@ class Config(Section):
     # tables, majority + linear for images (boosting on raw pixels is slow and weak)
     baselines: list[Literal["majority", "linear", "hgb"]] | None = None
     runs_dir: str = "tuneup-runs"  # relative to the working directory
+    watch: Watch = Watch()  # `tuneup monitor`: windows and alarm thresholds
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="config")

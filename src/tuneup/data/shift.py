@@ -44,17 +44,14 @@ class FeatureShift:
         return asdict(self)
 
 
-def numeric_shift(column: str, ref: np.ndarray, cur: np.ndarray) -> FeatureShift:
-    """KS test, Wasserstein distance (from the sorted samples) and PSI on reference deciles."""
-    ref = np.sort(np.asarray(ref, dtype=np.float64)[~np.isnan(ref)])
-    cur = np.sort(np.asarray(cur, dtype=np.float64)[~np.isnan(cur)])
+def numeric_shift(column: str, ref: np.ndarray, cur: np.ndarray, p_value: float = P_VALUE) -> FeatureShift:
+    """KS test, Wasserstein distance (from the sorted samples) and PSI on reference deciles. `p_value`:
+    the significance level for flagging (lower it when many columns or windows are tested at once)."""
+    ref, cur = _sorted_finite(ref), _sorted_finite(cur)
     if len(ref) == 0 or len(cur) == 0:
         return FeatureShift(column, "numeric", "ks", np.nan, np.nan, np.nan, "wasserstein/std", np.nan,
                             len(ref), len(cur), False, "-", "-")
-    both = np.concatenate([ref, cur])
-    cdf_ref = np.searchsorted(ref, both, side="right") / len(ref)
-    cdf_cur = np.searchsorted(cur, both, side="right") / len(cur)
-    ks = float(np.max(np.abs(cdf_ref - cdf_cur)))
+    ks = max(_ks_from(ref, cur), _ks_from(cur, ref))
     n_eff = len(ref) * len(cur) / (len(ref) + len(cur))
     p = float(stats.kstwo.sf(ks, max(int(round(n_eff)), 1))) if n_eff < 10_000 else float(stats.kstwobign.sf(ks * np.sqrt(n_eff)))
     q = np.linspace(0, 1, 1001)[1:-1]
@@ -62,11 +59,34 @@ def numeric_shift(column: str, ref: np.ndarray, cur: np.ndarray) -> FeatureShift
     scale = float(np.std(ref)) or float(np.mean(np.abs(ref))) or 1.0
     effect = w1 / scale
     edges = np.unique(_sorted_quantiles(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
-    psi_value = psi(np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1),
-                    np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1))
-    flagged = bool(p < P_VALUE and effect >= NUMERIC_EFFECT)
+    binned = lambda x: np.diff(np.r_[0, np.searchsorted(x, edges, side="left"), len(x)])  # noqa: E731  (x sorted)
+    psi_value = psi(binned(ref), binned(cur))
+    flagged = bool(p < p_value and effect >= NUMERIC_EFFECT)
     return FeatureShift(column, "numeric", "ks", ks, p, effect, "wasserstein/std", psi_value, len(ref), len(cur),
                         flagged, f"mean {ref.mean():.4g}", f"mean {cur.mean():.4g}")
+
+
+def _sorted_finite(x: np.ndarray) -> np.ndarray:
+    """The non-missing values, sorted, as float64 (sorted in their own dtype first: float32 sorts faster,
+    and widening after sorting keeps the order)."""
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    return np.sort(x[~np.isnan(x)]).astype(np.float64, copy=False)
+
+
+def _ks_from(a: np.ndarray, b: np.ndarray) -> float:
+    """max |F_a - F_b| over the distinct values of sorted `a` (right-continuous CDFs, as scipy's ks_2samp):
+    F_a there is the position of each value's last copy, so only F_b needs counting."""
+    last = np.flatnonzero(np.append(a[1:] != a[:-1], True))  # the last copy of each distinct value
+    return float(np.max(np.abs((last + 1) / len(a) - _count_at_most(b, a[last]) / len(b))))
+
+
+def _count_at_most(b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """How many values of sorted `b` are <= each value of sorted `x`. Binary searches go the cheap way
+    round: a million values against a few thousand cost a few thousand searches and one cumulative sum."""
+    if len(x) <= len(b):
+        return np.searchsorted(b, x, side="right")
+    return np.cumsum(np.bincount(np.searchsorted(x, b, side="left"), minlength=len(x) + 1))[: len(x)]
 
 
 def _sorted_quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -77,13 +97,11 @@ def _sorted_quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
     return x[lo] + (x[hi] - x[lo]) * (pos - lo)
 
 
-def categorical_shift(column: str, ref: pd.Series, cur: pd.Series) -> FeatureShift:
+def categorical_shift(column: str, ref: pd.Series, cur: pd.Series, p_value: float = P_VALUE) -> FeatureShift:
     """Chi-squared test on the contingency table, Jensen-Shannon distance, PSI over categories."""
-    ref = pd.Series(ref).astype(object).where(pd.Series(ref).notna(), "<missing>").astype(str)
-    cur = pd.Series(cur).astype(object).where(pd.Series(cur).notna(), "<missing>").astype(str)
-    a, b = ref.value_counts(), cur.value_counts()
-    cats = a.index.union(b.index)
-    a, b = a.reindex(cats, fill_value=0).to_numpy(float), b.reindex(cats, fill_value=0).to_numpy(float)
+    ref_counts, cur_counts = _category_counts(ref), _category_counts(cur)
+    cats = ref_counts.index.union(cur_counts.index)
+    a, b = ref_counts.reindex(cats, fill_value=0).to_numpy(float), cur_counts.reindex(cats, fill_value=0).to_numpy(float)
     if len(cats) < 2:
         chi, p = 0.0, 1.0
     else:
@@ -92,10 +110,21 @@ def categorical_shift(column: str, ref: pd.Series, cur: pd.Series) -> FeatureShi
         chi, p, _, _ = stats.chi2_contingency(table, correction=False)
     pa, pb = a / max(a.sum(), 1), b / max(b.sum(), 1)
     js = float(_js_distance(pa, pb))
-    flagged = bool(p < P_VALUE and js >= CATEGORICAL_EFFECT)
+    flagged = bool(p < p_value and js >= CATEGORICAL_EFFECT)
     top = lambda s: f"top {s.index[0]!r} {100 * s.iloc[0] / max(s.sum(), 1):.0f}%" if len(s) else "-"  # noqa: E731
     return FeatureShift(column, "categorical", "chi2", float(chi), float(p), js, "jensen-shannon", psi(a, b),
-                        len(ref), len(cur), flagged, top(ref.value_counts()), top(cur.value_counts()))
+                        len(ref), len(cur), flagged, top(ref_counts), top(cur_counts))
+
+
+def _category_counts(s: pd.Series) -> pd.Series:
+    """Counts per category as text (missing as '<missing>'), most frequent first. Counted before the
+    values are turned into text, so a million rows cost one pass, not a million str() calls."""
+    counts = pd.Series(s).value_counts(dropna=False)
+    counts = counts[counts > 0]
+    counts = pd.Series(counts.to_numpy(), index=["<missing>" if pd.isna(k) else str(k) for k in counts.index])
+    if counts.index.has_duplicates:  # 1 and "1" are one category as text
+        counts = counts.groupby(level=0).sum()
+    return counts.sort_values(ascending=False, kind="stable")
 
 
 def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
@@ -113,9 +142,11 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     return float(np.sum((c - r) * np.log(c / r)))
 
 
-def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] | None = None) -> list[FeatureShift]:
+def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] | None = None,
+                   p_value: float = P_VALUE) -> list[FeatureShift]:
     """One FeatureShift per shared column, largest effect first. `types` maps column -> numeric |
-    categorical | boolean | datetime (inferred when left out); datetimes are compared as numbers."""
+    categorical | boolean | datetime (inferred when left out); datetimes are compared as numbers.
+    `p_value`: the significance level for flagging (e.g. P_VALUE / number of tests, Bonferroni)."""
     from tuneup.data import columns as cols
 
     out = []
@@ -123,13 +154,23 @@ def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] |
         kind = (types or {}).get(col) or cols.infer_type(ref[col])
         if kind in ("numeric", "boolean"):
             conv = cols.to_boolean if kind == "boolean" else cols.to_numeric
-            out.append(numeric_shift(col, conv(ref[col]), conv(cur[col])))
+            out.append(numeric_shift(col, conv(ref[col]), conv(cur[col]), p_value))
         elif kind == "datetime":
-            as_days = lambda s: cols.to_datetime(s).astype("int64").to_numpy() / 8.64e13  # noqa: E731
-            out.append(numeric_shift(col, as_days(ref[col]), as_days(cur[col])))
+            out.append(numeric_shift(col, days_since_epoch(ref[col]), days_since_epoch(cur[col]), p_value))
         else:
-            out.append(categorical_shift(col, ref[col], cur[col]))
+            out.append(categorical_shift(col, ref[col], cur[col], p_value))
     return sorted(out, key=lambda s: (not s.flagged, -np.nan_to_num(s.effect)))
+
+
+def days_since_epoch(s: pd.Series) -> np.ndarray:
+    """Dates as numbers (NaN where missing), whatever unit or time zone pandas parsed them in."""
+    from tuneup.data import columns as cols
+
+    when = cols.to_datetime(s)
+    if when.dt.tz is not None:
+        when = when.dt.tz_convert("UTC").dt.tz_localize(None)
+    days = when.dt.as_unit("s").astype("int64").to_numpy() / 86400.0
+    return np.where(when.isna().to_numpy(), np.nan, days)
 
 
 @dataclass
@@ -148,9 +189,10 @@ class DomainClassifier:
 
 
 def domain_classifier(ref: np.ndarray, cur: np.ndarray, names: list[str], max_rows: int = 20_000,
-                      seed: int = 0) -> DomainClassifier:
+                      seed: int = 0, max_iter: int = 100) -> DomainClassifier:
     """Cross-validated AUC of gradient boosting on `ref` vs `cur` (numeric matrices, NaN allowed), and
-    permutation importance on a held-out part: which features give the samples away."""
+    permutation importance on a held-out part: which features give the samples away. `max_iter`: boosting
+    rounds (fewer for a quick look, as a monitoring job wants)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
@@ -161,7 +203,7 @@ def domain_classifier(ref: np.ndarray, cur: np.ndarray, names: list[str], max_ro
     x = np.vstack([ref, cur])
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     aucs = []
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=max_iter, random_state=seed)
     for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(x, y):
         model.fit(x[tr], y[tr])
         aucs.append(roc_auc_score(y[te], model.predict_proba(x[te])[:, 1]))
