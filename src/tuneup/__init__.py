@@ -3,18 +3,24 @@
     import tuneup
     cfg = tuneup.load_config("tuneup.yaml", overrides={"train.lr": 0.01})
     run = tuneup.run(cfg)          # a Run: a handle on its run directory
+    diag = tuneup.diagnose(run)    # the error ladder with intervals, the verdict, ranked remedies
 """
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
 from tuneup.config import Config, load_config
+from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval, paired_difference
+from tuneup.diagnose.curves import LearningCurve, learning_curve
+from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadows the subpackage's name here
+from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config",
-    "init_project", "load_config", "prepare", "run",
+    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "Interval", "LearningCurve", "Remedy", "Run",
+    "TrainingError", "UserError", "__version__", "demo", "demo_config", "diagnose", "error_difference",
+    "error_interval", "init_project", "learning_curve", "load_config", "paired_difference", "prepare", "run",
 ]
