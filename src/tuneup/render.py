@@ -83,7 +83,7 @@ def run_html(run) -> str:
 # ---- the diagnosis -------------------------------------------------------------------------------------
 def diagnosis_rows(d) -> list[dict[str, Any]]:
     """The ladder rows of a Diagnosis: every gap it measured ends at its upper rung (avoidable bias at
-    train also when it is measured against zero), with each value's interval."""
+    train also when it is measured against a baseline or zero), with each value's interval."""
     ends = {hi: gap for gap, (lo, hi) in gap_steps(d.ladder).items() if d.gaps.get(gap) is not None}
     rows = rung_rows(d.ladder, d.gaps, ends, d.baselines)
     for row in rows:
@@ -105,9 +105,9 @@ def interval_text(iv, units: dict, signed: bool = False) -> str:
     return f"{lo.removesuffix('%')}-{hi}"
 
 
-def _diagnosis_cells(row: dict, units: dict, against_zero: bool) -> list[str]:
+def _diagnosis_cells(row: dict, units: dict, against: str) -> list[str]:
     gap = row["gap"]
-    label = "" if not gap else GAP_LABELS[gap] + (" vs 0" if against_zero and gap == "avoidable_bias" else "")
+    label = "" if not gap else GAP_LABELS[gap] + (f" vs {against}" if against and gap == "avoidable_bias" else "")
     return [RUNG_LABELS[row["rung"]], fmt_error(row["error"], units), interval_text(row["interval"], units),
             label, _signed(row["gap_value"], units) if gap else "", interval_text(row["gap_interval"], units, signed=True),
             "verdict" if row["verdict"] else "problem" if row["problem"] else ""]
@@ -134,6 +134,12 @@ def set_flags(change: dict[str, Any]) -> str:
     return " ".join(f"--set {shlex.quote(f'{k}={value(v)}')}" for k, v in change.items())
 
 
+def _against(d) -> str:
+    """What avoidable bias is measured from, when it is not human-level error: '0' or a baseline's name."""
+    ref = d.reference
+    return {"zero": "0", "baseline": ref.get("best_baseline", {}).get("name", "")}.get(ref.get("against"), "")
+
+
 def diagnosis_table(d) -> Table:
     units = {"error_in_units": d.error_in_units}
     table = Table(title=f"{d.run}: error = {d.error_of}, {d.confidence:.0%} intervals", title_justify="left",
@@ -141,9 +147,9 @@ def diagnosis_table(d) -> Table:
     for i, col in enumerate(DIAGNOSIS_COLUMNS):
         table.add_column(col, justify="right" if i in (1, 4) else "left", style="dim" if col == "interval" else None,
                          no_wrap=True)
-    against_zero = d.reference.get("against") == "zero"
+    against = _against(d)
     for row in diagnosis_rows(d):
-        table.add_row(*_diagnosis_cells(row, units, against_zero), style="bold" if row["verdict"] else None)
+        table.add_row(*_diagnosis_cells(row, units, against), style="bold" if row["verdict"] else None)
     return table
 
 
@@ -198,9 +204,8 @@ def _html_table(head: list[str], rows: list[list[str]], bold: list[bool] | None 
 
 def diagnosis_html(d) -> str:
     units = {"error_in_units": d.error_in_units}
-    against_zero = d.reference.get("against") == "zero"
     rows = diagnosis_rows(d)
-    ladder = _html_table(list(DIAGNOSIS_COLUMNS), [_diagnosis_cells(r, units, against_zero) for r in rows],
+    ladder = _html_table(list(DIAGNOSIS_COLUMNS), [_diagnosis_cells(r, units, _against(d)) for r in rows],
                          [r["verdict"] for r in rows])
     rungs, base = baseline_rows(d.baselines, d.ladder, units)
     baselines = _html_table(["baseline", *(RUNG_LABELS[r] for r in rungs)], base) if base else ""

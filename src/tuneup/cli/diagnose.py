@@ -17,6 +17,8 @@ def diagnose(
              "else 0.01 for shares of examples).", min=0.0)] = None,
     confidence: Annotated[float | None, typer.Option(help="Of the intervals (default 0.95).")] = None,
     resamples: Annotated[int | None, typer.Option(help="Bootstrap resamples (default 1000).")] = None,
+    quick: Annotated[bool, typer.Option(help="Read only the run folder: no measuring of the data's differences, "
+                                        "no learning-rate range test.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """The error ladder with intervals, the gaps, the verdict and ranked remedies."""
@@ -24,7 +26,7 @@ def diagnose(
     from tuneup.render import diagnosis_view
 
     start(json)
-    result = tuneup.diagnose(run, tolerance=tolerance, confidence=confidence, resamples=resamples)
+    result = tuneup.diagnose(run, tolerance=tolerance, confidence=confidence, resamples=resamples, measure=not quick)
     if json:
         emit_json(result.to_dict())
         return

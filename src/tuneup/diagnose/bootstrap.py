@@ -15,6 +15,7 @@ with another seed or other data varies it further (K-fold runs measure that).
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -240,13 +241,14 @@ def resampled_values(metric: Metric, data: MetricInputs, counts: np.ndarray) -> 
         stats, finish = form
         return finish(counts @ stats, counts.sum(axis=1))
     out = np.full(len(counts), np.nan)
-    for b, row in enumerate(counts):
-        idx = np.repeat(np.arange(len(row)), row.astype(np.int64))
-        part = data.take(idx)
-        try:
-            out[b] = metric(part.y, part.pred, part.proba, data.task)
-        except ValueError:  # e.g. ROC AUC on a resample that lost a class
-            pass
+    with warnings.catch_warnings():  # a resample that lost a class: undefined (NaN, dropped later), not a warning
+        warnings.simplefilter("ignore")
+        for b, row in enumerate(counts):
+            part = data.take(np.repeat(np.arange(len(row)), row.astype(np.int64)))
+            try:
+                out[b] = metric(part.y, part.pred, part.proba, data.task)
+            except ValueError:
+                pass
     return out
 
 

@@ -5,8 +5,8 @@
     diag.intervals["gaps"]["data_mismatch"]   # Interval(value=0.35, low=0.31, high=0.39, ...)
     diag.remedies[0].set  # {'train.augment': [{'name': 'blur', 'sigma': 2.0}, ...]}
 
-Reads only the run folder (and, for the data-mismatch remedies, the run's data; for a bias problem, a
-100-step learning-rate range test on it). Test errors appear only for runs evaluated with --final.
+Reads only the run folder (and, when data mismatch is a problem, the run's data to measure how it
+differs; when avoidable bias is the verdict, a 100-step learning-rate range test on it). Test errors appear only for runs evaluated with --final.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tuneup.errors.metrics import Metric, get_metric
 from tuneup.runs import Run
 
 VERDICTS = (*lad.GAPS, "ok")
+RUNG_NAMES = {"human": "human-level", "train": "training", "train_dev": "train-dev", "dev": "dev", "test": "test"}
 
 
 @dataclass
@@ -99,7 +100,8 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
     rungs = measure_rungs(run, metric, settings)
     ladder = {r: None if m is None else m.value for r, m in rungs.items()}
     rungs_iv = {r: None if m is None else interval_of(m, settings.confidence) for r, m in rungs.items()}
-    gaps_iv = gap_intervals(rungs, settings.confidence)
+    reference = bias_reference(summary, ladder)
+    gaps_iv = gap_intervals(rungs, settings.confidence, reference["error"])
     tol = settings.tolerance if settings.tolerance is not None else lad.default_tolerance(summary["error_in_units"], ladder)
     verdict, problems = lad.verdict(gaps_iv, tol)
     diag = Diagnosis(
@@ -111,7 +113,9 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
         baselines={n: {s: v.get("error") for s, v in b["splits"].items()} for n, b in summary.get("baselines", {}).items()},
         holdout_ladder=summary["ladder"] if "folds" in summary else None,
     )
-    diag.reference = _reference(summary, ladder)
+    diag.reference = reference
+    if reference["against"] != "human" and ladder.get("train") is not None:
+        reference["upper_bound"] = gap_interval(Measured.exact(0.0), rungs["train"], settings.confidence).to_dict()
     diag.checks = training_checks(run.history, summary["training"], cfg.train.epochs,
                                   cfg.train.early_stopping is not None, "avoidable_bias" in problems, diag.fmt)
     if measure:
@@ -145,12 +149,14 @@ def measure_rungs(run: Run, metric: Metric, settings: Diagnose) -> dict[str, Mea
     return out
 
 
-def gap_intervals(rungs: dict[str, Measured | None], confidence: float) -> dict[str, Interval | None]:
-    """Each gap's interval; avoidable bias is measured against zero when no human-level error is given."""
+def gap_intervals(rungs: dict[str, Measured | None], confidence: float,
+                  floor: float | None = None) -> dict[str, Interval | None]:
+    """Each gap's interval. Avoidable bias is measured from `floor` (human-level error, else the best
+    baseline's held-out error, else zero: see `bias_reference`)."""
     ladder = {r: None if m is None else m.value for r, m in rungs.items()}
     out: dict[str, Interval | None] = {}
     for gap, (lo, hi) in lad.gap_steps(ladder).items():
-        a = rungs.get(lo) if lo != "human" else (rungs.get("human") or Measured.exact(0.0))
+        a = rungs.get(lo) if lo != "human" else Measured.exact(floor if floor is not None else 0.0)
         b = rungs.get(hi)
         out[gap] = None if a is None or b is None else gap_interval(a, b, confidence)
     return out
@@ -168,7 +174,7 @@ def _measurements(run: Run, cfg, problems: list[str]) -> tuple[Mismatch | None, 
         from tuneup.diagnose.mismatch import measure_mismatch
 
         mismatch = measure_mismatch(run)
-    if "avoidable_bias" in problems:
+    if problems[:1] == ["avoidable_bias"]:  # the verdict: worth a hundred training steps to find the rate
         from tuneup.diagnose.lr_range import lr_range_test
         from tuneup.workflow import prepare
 
@@ -192,16 +198,27 @@ def _method(summary: dict, s: Diagnose) -> str:
             "measuring this model on a finite sample, not of training it again (tuneup run --folds K measures that)")
 
 
-def _reference(summary: dict, ladder: dict) -> dict[str, Any]:
-    """What avoidable bias is measured against: the best human level, or zero and the best baseline."""
-    ref: dict[str, Any] = {"against": "human" if ladder.get("human") is not None else "zero",
-                           "human_level_error": ladder.get("human"), "human_levels": summary.get("human_levels")}
-    fitted = [(b["splits"]["train"]["error"], name) for name, b in summary.get("baselines", {}).items()
-              if b["splits"].get("train", {}).get("error") is not None and name != "majority"]
-    if fitted and ladder.get("train") is not None:
-        err, name = min(fitted)
-        ref["best_baseline"] = {"name": name, "train_error": err, "gap": ladder["train"] - err}
-    return ref
+def bias_reference(summary: dict, ladder: dict) -> dict[str, Any]:
+    """What avoidable bias (train - Bayes error) is measured against.
+
+    - the best human-level error, the seeds' proxy for Bayes error, when the config gives one;
+    - else the best baseline's error on held-out data like the training data (train-dev, else dev): a
+      model's error on unseen data is at least the Bayes error, so train - that is a LOWER bound on
+      avoidable bias, and a network that cannot fit its training data to where a simple model
+      generalises clearly underfits (the baseline's error is taken as given: its noise is not counted);
+    - else zero, which makes train error itself an upper bound."""
+    human = ladder.get("human")
+    ref: dict[str, Any] = {"against": "human", "error": human, "human_level_error": human,
+                           "human_levels": summary.get("human_levels")}
+    if human is not None:
+        return ref
+    split = "train_dev" if ladder.get("train_dev") is not None else "dev"
+    held_out = [(b["splits"][split]["error"], name) for name, b in summary.get("baselines", {}).items()
+                if b["splits"].get(split, {}).get("error") is not None]
+    if not held_out:
+        return {**ref, "against": "zero", "error": 0.0}
+    err, name = min(held_out)
+    return {**ref, "against": "baseline", "error": err, "best_baseline": {"name": name, "split": split, "error": err}}
 
 
 GAP_WORDS = {
@@ -221,9 +238,15 @@ def sentence(d: Diagnosis) -> str:
                 f"tolerance of {_points(d.tolerance, d)}; nothing here says which lever to pull next")
     g = d.intervals["gaps"][d.verdict]
     lo, hi = lad.gap_steps(d.ladder)[d.verdict]
-    low_name = "zero (no human-level error given)" if lo == "human" and d.ladder.get("human") is None else \
-        f"{lo.replace('_', '-')} error {d.fmt(d.ladder[lo])}"
-    return (f"{d.verdict.replace('_', ' ')}: {hi.replace('_', '-')} error {d.fmt(d.ladder[hi])} is "
+    ref = d.reference
+    if lo == "human" and ref["against"] == "baseline":
+        b = ref["best_baseline"]
+        low_name = f"the {b['name']} baseline's {b['split'].replace('_', '-')} error {d.fmt(b['error'])}"
+    elif lo == "human" and ref["against"] == "zero":
+        low_name = "zero (no human-level error or baseline to compare with)"
+    else:
+        low_name = f"{RUNG_NAMES[lo]} error {d.fmt(d.ladder[lo])}"
+    return (f"{d.verdict.replace('_', ' ')}: {RUNG_NAMES[hi]} error {d.fmt(d.ladder[hi])} is "
             f"{_points(g.value, d)} above {low_name} ({conf} interval {_points(g.low, d, unit=False)} to "
             f"{_points(g.high, d)}): "
             f"{GAP_WORDS[d.verdict]}")
@@ -238,15 +261,17 @@ def _points(value: float, d: Diagnosis, unit: bool = True) -> str:
 def _notes(d: Diagnosis, summary: dict) -> list[str]:
     notes = []
     ref = d.reference
-    if ref["against"] == "zero":
+    if ref["against"] != "human":
         text = ("no human-level error given (human_level_error in the config): avoidable bias cannot be told apart from "
-                "unavoidable (Bayes) error, so it is measured against zero, an upper bound")
-        best = ref.get("best_baseline")
-        if best and best["gap"] > 0:
-            text += (f"; the {best['name']} baseline fits the same training data to {d.fmt(best['train_error'])}, "
-                     f"{_points(best['gap'], d)} below the network")
-        elif best:
-            text += f"; the network already fits the training data better than {best['name']} ({d.fmt(best['train_error'])})"
+                "unavoidable (Bayes) error")
+        if ref["against"] == "baseline":
+            b = ref["best_baseline"]
+            text += (f"; it is judged against the {b['name']} baseline's {b['split'].replace('_', '-')} error "
+                     f"{d.fmt(b['error'])} (a model's error on unseen data is at least the Bayes error, so this "
+                     f"is a lower bound on avoidable bias); against zero, the upper bound, it is "
+                     f"{_points(ref['upper_bound']['value'], d)}")
+        else:
+            text += "; without baselines it is measured against zero, an upper bound"
         notes.append(text)
     elif summary.get("human_levels"):
         best = min(summary["human_levels"], key=lambda h: h["error"])
@@ -263,8 +288,8 @@ def _notes(d: Diagnosis, summary: dict) -> list[str]:
     level = [f"{name} {d.fmt(errs['dev'])}" for name, errs in d.baselines.items()
              if dev is not None and errs.get("dev") is not None and errs["dev"] <= dev and name != "majority"]
     if level:
-        notes.append(f"on dev, {' and '.join(level)} do as well as the network ({d.fmt(dev)}) or better: "
-                     "a simple model may be all this data needs")
+        notes.append(f"on dev the network ({d.fmt(dev)}) does no better than the {' and '.join(level)} baseline"
+                     f"{'s' if len(level) > 1 else ''}: until it does, a simple model is the one to beat")
     if d.ladder.get("test") is None:
         notes.append("test was not evaluated: dev overfitting is measured once, at the end (tuneup run --final)")
     weights = summary["training"].get("importance_weights")

@@ -53,7 +53,7 @@ def lr_range_test(prepared, cfg=None, start: float = 1e-6, end: float = 1.0, ste
             if trainer.augmenter is not None:
                 inputs, y = trainer.augmenter(inputs, y, g)
             loss = head.loss(model(*inputs), y)
-            value = float(loss)
+            value = float(loss.detach())
             if not math.isfinite(value):
                 break
             opt.zero_grad(set_to_none=True)

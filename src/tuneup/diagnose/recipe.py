@@ -18,6 +18,7 @@ from tuneup.diagnose.lr_range import LRRange
 from tuneup.diagnose.mismatch import Mismatch
 
 MAX_WIDTH = 4096
+MIN_WIDER = 16  # a wider tiny network grows to at least this many units (filters) per layer
 IMAGE_AUGMENT = [{"name": "shift", "max": 0.1}, {"name": "rotate", "degrees": 10}]  # no flips: digits, text
 TABLE_AUGMENT = [{"name": "noise", "std": 0.1}]
 
@@ -129,13 +130,13 @@ def _range_tested_lr(ctx: Context) -> Remedy | None:
 def _wider(ctx: Context) -> Remedy:
     m = ctx.cfg.model
     if ctx.model == "cnn":
-        wider = [min(2 * c, 1024) for c in m.channels]
+        wider = [min(max(2 * c, MIN_WIDER), 1024) for c in m.channels]
         return Remedy("avoidable_bias", f"a wider network: channels {wider}",
-                      f"twice the filters per layer ({m.channels} now) can fit more of the training data",
+                      f"more filters per layer ({m.channels} now) can fit more of the training data",
                       {"model.channels": wider})
-    wider = [min(2 * h, MAX_WIDTH) for h in m.hidden] or [64]
+    wider = [min(max(2 * h, MIN_WIDER), MAX_WIDTH) for h in m.hidden] or [64]
     return Remedy("avoidable_bias", f"a wider network: hidden {wider}",
-                  f"twice the units per layer ({m.hidden} now) can fit more of the training data", {"model.hidden": wider})
+                  f"more units per layer ({m.hidden} now) can fit more of the training data", {"model.hidden": wider})
 
 
 def _deeper(ctx: Context) -> Remedy:
@@ -162,7 +163,7 @@ def variance(ctx: Context) -> tuple[list[Remedy], list[str]]:
     if t.early_stopping is None:
         why = overfit.message if overfit else "stop when the dev loss stops improving, and keep the best epoch"
         out.append(Remedy(g, "early stopping", why, {"train.early_stopping": {"patience": 5}}))
-    wd = 1e-3 if t.weight_decay == 0 else min(t.weight_decay * 10, 1.0)
+    wd = 0.01 if t.weight_decay == 0 else min(t.weight_decay * 10, 1.0)
     out.append(Remedy(g, f"weight decay {wd:g}", f"L2 on the weights ({t.weight_decay:g} now) keeps the network "
                       "from fitting the training set's noise", {"train.weight_decay": wd}))
     p = 0.3 if m.dropout == 0 else min(round(m.dropout + 0.2, 2), 0.7)
