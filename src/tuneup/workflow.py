@@ -249,6 +249,7 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
                         progress: bool, started: float, resuming: bool = False,
                         extra: dict[str, Any] | None = None) -> rd.Run:
     timing: dict[str, float] = {"prepare_s": prepared.seconds}
+    train, weighting = training_tensors(prepared, cfg)  # first: a setting that cannot work fails before any work
     splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
     scored = [s for s in prepared.tensors if s != "test" or final]
 
@@ -272,7 +273,6 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
         cbs.append(ProgressBar(f"training {path.name}", cfg.train.epochs))
     cbs.extend(callbacks)
     t0 = time.perf_counter()
-    train, weighting = training_tensors(prepared, cfg)
     fit = trainer.fit(train, splits_for_fit, callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
 

@@ -41,7 +41,7 @@ def domain_weights(prepared) -> tuple[torch.Tensor, dict]:
     key = hashlib.sha256(splits.split.astype(str).tobytes() + ds.ids.astype(str).tobytes()).hexdigest()
     if key in _CACHE:
         return _CACHE[key]
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -54,17 +54,23 @@ def domain_weights(prepared) -> tuple[torch.Tensor, dict]:
     rows = np.concatenate([reference, np.setdiff1d(target_rows, reference)])
     x = features(prepared.encoder.transform(ds, rows, with_target=False))
     is_target = np.r_[np.zeros(len(reference)), np.ones(len(rows) - len(reference))]
-    clf = HistGradientBoostingClassifier(max_iter=100, random_state=0)
+    x = np.nan_to_num(x)  # encoded features are imputed already; category codes may be large: scale them
+    x = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    clf = LogisticRegression(max_iter=1000)
     p = cross_val_predict(clf, x, is_target, cv=StratifiedKFold(5, shuffle=True, random_state=0),
                           method="predict_proba")[:, 1]
     auc = float(roc_auc_score(is_target, p))
     p_of = dict(zip(rows.tolist(), np.clip(p, 0.01, 0.99).tolist()))
     prior = len(reference) / max(len(rows) - len(reference), 1)
     odds = np.array([p_of[r] / (1 - p_of[r]) * prior for r in train_rows])
-    w = np.clip(odds / odds.mean(), *CLIP)
-    w = w / w.mean()
+    w = odds / odds.mean()
+    for _ in range(50):  # clip and renormalise until both hold: mean 1, every weight in CLIP
+        w = np.clip(w, *CLIP)
+        w = w / w.mean()
+        if w.max() <= CLIP[1] * (1 + 1e-6) and w.min() >= CLIP[0] * (1 - 1e-6):
+            break
     info = {
-        "method": "domain classifier: HistGradientBoostingClassifier on features only, 5-fold out-of-fold",
+        "method": "domain classifier: logistic regression on the encoded features only, 5-fold out-of-fold",
         "reference_rows": int(len(reference)),
         "target_rows": int(len(rows) - len(reference)),
         "target_rows_from": {s: int(np.sum(splits.split[target_rows] == s)) for s in ("train", "dev")},
