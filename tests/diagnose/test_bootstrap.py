@@ -55,9 +55,22 @@ def test_resampled_metric_equals_scikit_learn_on_the_resampled_examples(task, na
         assert value == pytest.approx(want, abs=1e-9, nan_ok=True), (task, name)
 
 
-def test_only_the_aucs_are_computed_resample_by_resample():
-    loops = {name for task, name in CASES if sum_form(get_metric(name, task), synthetic(task, 20, 0)) is None}
-    assert loops == {"roc_auc", "pr_auc"}
+def test_only_the_ranking_metrics_are_not_sums_over_examples():
+    ranked = {name for task, name in CASES if sum_form(get_metric(name, task), synthetic(task, 20, 0)) is None}
+    assert ranked == {"roc_auc", "pr_auc"}
+
+
+def test_a_metric_of_no_known_form_is_computed_resample_by_resample():
+    from sklearn.metrics import median_absolute_error
+
+    from tuneup.errors.metrics import Metric
+
+    metric = Metric("median_ae", lambda y, p, s, t: median_absolute_error(y, p), False, False, frozenset({"regression"}))
+    data = synthetic("regression", 50, 4)
+    counts = next(resample_counts(50, 5, np.random.default_rng(0)))
+    for row, value in zip(counts, resampled_values(metric, data, counts)):
+        part = data.take(np.repeat(np.arange(50), row.astype(int)))
+        assert value == pytest.approx(median_absolute_error(part.y, part.pred))
 
 
 def test_counts_are_resamples_of_n():

@@ -4,7 +4,8 @@ A model measured on n examples would score differently on another n from the sam
 resampling the examples with replacement shows by how much. Each resample is a vector of counts
 (how often each example was drawn), so a metric that is a function of sums over examples (accuracy,
 F1's true/false positives, squared errors, R²'s sums) is `counts @ per_example_stats` for all
-resamples at once. Only ROC AUC and PR AUC are computed resample by resample.
+resamples at once. ROC AUC and average precision, which depend on the ranking, are computed from
+weighted counts of positives and negatives per score threshold, also for all resamples at once.
 
     interval = error_interval(run.predictions("dev"), run.metric, run.summary["task"])
     diff = error_difference(incumbent, candidate)   # paired: the same resamples of the same examples
@@ -240,6 +241,42 @@ def resampled_values(metric: Metric, data: MetricInputs, counts: np.ndarray) -> 
     if form is not None:
         stats, finish = form
         return finish(counts @ stats, counts.sum(axis=1))
+    if metric.name in ("roc_auc", "pr_auc"):
+        return _ranked(metric.name, data, counts)
+    return _one_by_one(metric, data, counts)
+
+
+# ---- ROC AUC and average precision on weighted examples ----------------------------------------------------
+def _ranked(name: str, data: MetricInputs, counts: np.ndarray) -> np.ndarray:
+    """Macro average over classes (labels) of the one-vs-rest score, as errors/metrics.py computes it;
+    ROC AUC is undefined (NaN) where a resample lacks a class, as scikit-learn says."""
+    if data.task == "binary":
+        return _binary_ranked(name, data.y == 1, data.proba, counts)
+    truth = np.eye(data.proba.shape[1], dtype=bool)[data.y] if data.task == "multiclass" else data.y.astype(bool)
+    per_class = [_binary_ranked(name, truth[:, j], data.proba[:, j], counts) for j in range(truth.shape[1])]
+    return np.mean(per_class, axis=0)  # NaN in any class makes the average NaN
+
+
+def _binary_ranked(name: str, positive: np.ndarray, score: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """ROC AUC = P(a positive outscores a negative), ties counting half (the Mann-Whitney statistic);
+    average precision = sum over thresholds of (recall step) x precision. Both on weighted examples,
+    with tied scores grouped into one threshold, as scikit-learn's curves do."""
+    order = np.argsort(-score, kind="stable")  # descending: thresholds from the top
+    starts = np.flatnonzero(np.r_[True, np.diff(score[order]) != 0])
+    w = counts[:, order]
+    pos = np.add.reduceat(w * positive[order], starts, axis=1)  # (B, G): drawn positives per tied group
+    neg = np.add.reduceat(w * ~positive[order], starts, axis=1)
+    n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
+    if name == "roc_auc":
+        neg_below = n_neg[:, None] - np.cumsum(neg, axis=1)  # negatives scored lower than each group
+        value = (pos * (neg_below + 0.5 * neg)).sum(axis=1) / np.where(n_pos * n_neg > 0, n_pos * n_neg, 1)
+        return np.where(n_pos * n_neg > 0, value, np.nan)
+    tp, fp = np.cumsum(pos, axis=1), np.cumsum(neg, axis=1)
+    precision = _ratio(tp, tp + fp)
+    return (pos * precision).sum(axis=1) / np.where(n_pos > 0, n_pos, 1)  # no positives: 0, as scikit-learn has it
+
+
+def _one_by_one(metric: Metric, data: MetricInputs, counts: np.ndarray) -> np.ndarray:
     out = np.full(len(counts), np.nan)
     with warnings.catch_warnings():  # a resample that lost a class: undefined (NaN, dropped later), not a warning
         warnings.simplefilter("ignore")
