@@ -32,3 +32,18 @@ def test_demo_ends_with_the_diagnosis(cli):
     verdict = r.stdout.index("verdict: data mismatch: dev error")  # clean web digits vs blurred phone ones
     assert "remedies, most promising first:" in r.stdout[verdict:]
     assert r.stdout.rstrip().splitlines()[-1].startswith("run: ")
+
+
+def test_a_final_run_has_a_test_rung_and_a_dev_overfitting_gap(tmp_path):
+    import tuneup
+
+    make_table(300).to_csv(tmp_path / "churn.csv", index=False)
+    raw = table_config(tmp_path / "churn.csv")
+    raw["train"].update({"epochs": 3, "checkpoint": False})
+    run = tuneup.run(raw, final=True, progress=False)
+    d = tuneup.diagnose(run, measure=False)
+    test, dev = d.intervals["ladder"]["test"], d.intervals["ladder"]["dev"]
+    assert test.method == "bootstrap" and test.n == run.summary["splits"]["test"]["n"]
+    assert d.gaps["dev_overfit"] == pytest.approx(d.ladder["test"] - d.ladder["dev"])
+    assert d.intervals["gaps"]["dev_overfit"].low < d.gaps["dev_overfit"] < d.intervals["gaps"]["dev_overfit"].high
+    assert not any("test was not evaluated" in n for n in d.notes)

@@ -57,19 +57,15 @@ class LearningCurve:
     path: str | None = None
     notes: list[str] = field(default_factory=list)
 
+    def errors(self, split: str) -> list[list[float]]:
+        """Per training size, the split's error of each repeat."""
+        return [[p[split] for p in self.points if p["n"] == n and p.get(split) is not None] for n in self.sizes]
+
     def mean(self, split: str) -> list[float | None]:
-        out = []
-        for n in self.sizes:
-            vals = [p[split] for p in self.points if p["n"] == n and p.get(split) is not None]
-            out.append(float(np.mean(vals)) if vals else None)
-        return out
+        return [float(np.mean(v)) if v else None for v in self.errors(split)]
 
     def std(self, split: str) -> list[float | None]:
-        out = []
-        for n in self.sizes:
-            vals = [p[split] for p in self.points if p["n"] == n and p.get(split) is not None]
-            out.append(float(np.std(vals, ddof=1)) if len(vals) > 1 else None)
-        return out
+        return [float(np.std(v, ddof=1)) if len(v) > 1 else None for v in self.errors(split)]
 
     def to_dict(self) -> dict[str, Any]:
         splits = [s for s in CURVE_SPLITS if any(p.get(s) is not None for p in self.points)]
@@ -169,8 +165,7 @@ def learning_curve(cfg: Config | str | Path, overrides: dict[str, Any] | None = 
 
 
 def _fit(curve: LearningCurve, split: str, seed: int) -> CurveFit:
-    errors = np.array([[p[split] for p in curve.points if p["n"] == n] for n in curve.sizes])  # (S, R)
-    fit = fit_with_uncertainty(curve.sizes, errors, seed=seed)
+    fit = fit_with_uncertainty(curve.sizes, np.array(curve.errors(split)), seed=seed)  # (sizes, repeats)
     conf = curve.confidence
     n = curve.sizes[-1]
     preds = {f"{k}x": dict(zip(("error", "low", "high"), fit.at(k * n, conf)), n=k * n) for k in (1, *FACTORS)}

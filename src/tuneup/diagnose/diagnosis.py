@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from tuneup.config import Diagnose
 from tuneup.diagnose import ladder as lad
 from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs
@@ -101,6 +103,8 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
     ladder = {r: None if m is None else m.value for r, m in rungs.items()}
     rungs_iv = {r: None if m is None else interval_of(m, settings.confidence) for r, m in rungs.items()}
     reference = bias_reference(summary, ladder)
+    if reference["against"] != "human" and rungs.get("train") is not None:
+        reference["upper_bound"] = gap_interval(Measured.exact(0.0), rungs["train"], settings.confidence).to_dict()
     gaps_iv = gap_intervals(rungs, settings.confidence, reference["error"])
     tol = settings.tolerance if settings.tolerance is not None else lad.default_tolerance(summary["error_in_units"], ladder)
     verdict, problems = lad.verdict(gaps_iv, tol)
@@ -111,11 +115,8 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
         intervals={"ladder": rungs_iv, "gaps": gaps_iv}, verdict=verdict, sentence="", problems=problems,
         tolerance=tol, confidence=settings.confidence, method=_method(summary, settings),
         baselines={n: {s: v.get("error") for s, v in b["splits"].items()} for n, b in summary.get("baselines", {}).items()},
-        holdout_ladder=summary["ladder"] if "folds" in summary else None,
+        reference=reference, holdout_ladder=summary["ladder"] if "folds" in summary else None,
     )
-    diag.reference = reference
-    if reference["against"] != "human" and ladder.get("train") is not None:
-        reference["upper_bound"] = gap_interval(Measured.exact(0.0), rungs["train"], settings.confidence).to_dict()
     diag.checks = training_checks(run.history, summary["training"], cfg.train.epochs,
                                   cfg.train.early_stopping is not None, "avoidable_bias" in problems, diag.fmt)
     if measure:
@@ -139,7 +140,7 @@ def measure_rungs(run: Run, metric: Metric, settings: Diagnose) -> dict[str, Mea
     for i, rung in enumerate(lad.RUNGS[1:]):
         if rung in folds:
             f = folds[rung]
-            out[rung] = Measured(f["mean_error"], _array(f["errors"]), "folds", len(f["errors"]), ratio)
+            out[rung] = Measured(f["mean_error"], np.asarray(f["errors"], dtype=float), "folds", len(f["errors"]), ratio)
         elif summary["ladder"].get(rung) is not None:
             data = metric_inputs(run.predictions(rung), summary["task"], run.encoder.classes)
             draws = bootstrap_errors(metric, data, settings.resamples, settings.seed + i)
@@ -160,12 +161,6 @@ def gap_intervals(rungs: dict[str, Measured | None], confidence: float,
         b = rungs.get(hi)
         out[gap] = None if a is None or b is None else gap_interval(a, b, confidence)
     return out
-
-
-def _array(values):
-    import numpy as np
-
-    return np.asarray(values, dtype=float)
 
 
 def _measurements(run: Run, cfg, problems: list[str]) -> tuple[Mismatch | None, LRRange | None]:

@@ -29,10 +29,10 @@ FOLD_SPLITS = ("train", "train_dev", "dev")
 def fold_splits(splits: Splits, repeat: int, fold: int) -> Splits:
     """The holdout assignment with the pool re-cut: fold `fold` of repeat `repeat` is dev, the rest trains."""
     assigned = splits.folds[:, repeat]
-    split = splits.split.astype(object).copy()
+    split = splits.split.astype(object)  # a copy
     split[assigned >= 0] = "train"
     split[assigned == fold] = "dev"
-    return Splits(splits.ids, split.astype(str))
+    return Splits(splits.ids, split)
 
 
 def run_folds(parent: Path, prepared, cfg, progress: bool = True) -> dict:

@@ -245,12 +245,19 @@ def dev_overfit(ctx: Context) -> tuple[list[Remedy], list[str]]:
     else:
         n = sum(ctx.summary["data"]["split_sizes"].values())
         share = min(round((s.dev or holdout_share(n)) * 1.5, 3), 0.4)
+        if share + (s.test or holdout_share(n)) + (s.train_dev or 0) >= 0.9:  # leave training something
+            return [], [f"a larger dev set: the splits leave no room for one (dev {s.dev}, test {s.test}); "
+                        "collect more data", _fewer_rounds(ctx)]
         change = {"data.split.dev": share}
-    uses = ctx.summary.get("test_evaluations", 0)
     remedy = Remedy("dev_overfit", f"a larger dev set ({share:.0%})", "choices tuned to a small dev set fit its noise; "
                     "a larger one is harder to overfit (this re-splits, so the next test is a fresh look)", change)
-    return [remedy], [f"choose on dev fewer times: every comparison on dev fits it a little more "
-                      f"(test has been evaluated {uses} time{'s' if uses != 1 else ''} for this test set)"]
+    return [remedy], [_fewer_rounds(ctx)]
+
+
+def _fewer_rounds(ctx: Context) -> str:
+    uses = ctx.summary.get("test_evaluations", 0)
+    return (f"choose on dev fewer times: every comparison on dev fits it a little more "
+            f"(test has been evaluated {uses} time{'s' if uses != 1 else ''} for this test set)")
 
 
 CATALOG: dict[str, Callable[[Context], tuple[list[Remedy], list[str]]]] = {
