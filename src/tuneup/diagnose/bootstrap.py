@@ -78,7 +78,7 @@ def _keys(values) -> np.ndarray:
 
 
 def _codes(values, classes: list[str], what: str) -> np.ndarray:
-    codes = pd.Categorical(_keys(values), categories=classes).codes.astype(np.int64)
+    codes = pd.Index(classes).get_indexer(_keys(values)).astype(np.int64)
     if (codes < 0).any():
         bad = pd.unique(_keys(values)[codes < 0])[:5]
         raise UserError(f"predictions: {what} holds labels {list(bad)} that are not among the classes {classes[:12]}")
