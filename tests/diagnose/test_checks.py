@@ -39,6 +39,11 @@ def test_a_loss_that_jumps_up_is_unstable():
     assert "learning rate" in found["unstable"].message
 
 
+def test_small_wobbles_of_a_loss_near_zero_are_not_instability():
+    fit = np.r_[np.geomspace(1.0, 0.03, 10), [0.04, 0.03, 0.045, 0.032, 0.041, 0.03]]  # +33%, +50%, ... of almost 0
+    assert "unstable" not in kinds(history(fit, fit, fit), limit=16, stopped=True)
+
+
 def test_a_loss_that_ends_above_where_it_started_is_unstable():
     fit = np.array([1.0, 0.9, 0.95, 1.05, 1.1, 1.2])
     assert "unstable" in kinds(history(fit, fit, fit), limit=6)

@@ -125,7 +125,7 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
                   _more_data(run))
     diag.remedies, diag.advice = remedies(ctx, problems)
     diag.sentence = sentence(diag)
-    diag.notes = _notes(diag, summary)
+    diag.notes = _notes(diag, summary, cfg.train.early_stopping is not None)
     return diag
 
 
@@ -253,7 +253,7 @@ def _points(value: float, d: Diagnosis, unit: bool = True) -> str:
     return f"{100 * value:.1f}" + (" points" if unit else "")
 
 
-def _notes(d: Diagnosis, summary: dict) -> list[str]:
+def _notes(d: Diagnosis, summary: dict, early_stopping: bool) -> list[str]:
     notes = []
     ref = d.reference
     if ref["against"] != "human":
@@ -285,6 +285,9 @@ def _notes(d: Diagnosis, summary: dict) -> list[str]:
     if level:
         notes.append(f"on dev the network ({d.fmt(dev)}) does no better than the {' and '.join(level)} baseline"
                      f"{'s' if len(level) > 1 else ''}: until it does, a simple model is the one to beat")
+    if early_stopping and d.ladder.get("dev") is not None:
+        notes.append("dev chose the epoch (early stopping keeps the best dev epoch), so the dev error is slightly "
+                     "optimistic; test, evaluated once with --final, is not")
     if d.ladder.get("test") is None:
         notes.append("test was not evaluated: dev overfitting is measured once, at the end (tuneup run --final)")
     weights = summary["training"].get("importance_weights")
