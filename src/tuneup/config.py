@@ -158,7 +158,8 @@ class Diagnose(Section):
     """How `tuneup diagnose` decides: a gap is a problem when its interval lies above zero and it is
     larger than `tolerance`."""
 
-    tolerance: Annotated[float, Field(ge=0.0)] | None = None  # in error units; None: 0.01 for shares, else 2% of the dev error
+    # the smallest gap worth acting on, in error units; None: 0.01 for shares of examples, else 2% of the dev error
+    tolerance: Annotated[float, Field(ge=0.0)] | None = None
     confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95  # of every interval
     resamples: Annotated[int, Field(ge=100, le=100_000)] = 1000  # bootstrap resamples of the examples
     seed: int = 0  # of the bootstrap

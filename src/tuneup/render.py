@@ -26,7 +26,8 @@ def ladder_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per rung present: the error, the gap that ends at it, and the baselines' errors."""
     ladder = summary["ladder"]
     ends = {hi: gap for gap, (lo, hi) in gap_steps(ladder).items() if ladder.get(lo) is not None}
-    baselines = {n: {s: v.get("error") for s, v in b["splits"].items()} for n, b in summary.get("baselines", {}).items()}
+    baselines = {n: {s: v.get("error") for s, v in b["splits"].items()}
+                 for n, b in summary.get("baselines", {}).items()}
     return rung_rows(ladder, gaps(ladder), ends, baselines)
 
 
@@ -109,14 +110,16 @@ def _diagnosis_cells(row: dict, units: dict, against: str) -> list[str]:
     gap = row["gap"]
     label = "" if not gap else GAP_LABELS[gap] + (f" vs {against}" if against and gap == "avoidable_bias" else "")
     return [RUNG_LABELS[row["rung"]], fmt_error(row["error"], units), interval_text(row["interval"], units),
-            label, _signed(row["gap_value"], units) if gap else "", interval_text(row["gap_interval"], units, signed=True),
+            label, _signed(row["gap_value"], units) if gap else "",
+            interval_text(row["gap_interval"], units, signed=True),
             "verdict" if row["verdict"] else "problem" if row["problem"] else ""]
 
 
 DIAGNOSIS_COLUMNS = ("rung", "error", "interval", "gap from above", "", "interval", "")
 
 
-def baseline_rows(baselines: dict[str, dict[str, float | None]], ladder: dict, units: dict) -> tuple[list[str], list[list[str]]]:
+def baseline_rows(baselines: dict[str, dict[str, float | None]], ladder: dict,
+                  units: dict) -> tuple[list[str], list[list[str]]]:
     """(rungs, one row per baseline): the baselines' errors on the rungs the network has."""
     rungs = [r for r in ("train", "train_dev", "dev", "test") if ladder.get(r) is not None]
     return rungs, [[name, *(fmt_error(errs.get(r), units) for r in rungs)] for name, errs in baselines.items()]
@@ -129,7 +132,8 @@ def set_flags(change: dict[str, Any]) -> str:
     import yaml
 
     def value(v: Any) -> str:
-        return yaml.safe_dump(v, default_flow_style=True, sort_keys=False, width=10_000).strip().removesuffix("...").strip()
+        text = yaml.safe_dump(v, default_flow_style=True, sort_keys=False, width=10_000)
+        return text.strip().removesuffix("...").strip()
 
     return " ".join(f"--set {shlex.quote(f'{k}={value(v)}')}" for k, v in change.items())
 
@@ -227,7 +231,7 @@ def _mean_std(mean: float | None, std: float | None, units: dict) -> str:
 
 def curve_rows(c) -> list[list[str]]:
     units = {"error_in_units": c.error_in_units}
-    splits = [s for s in ("train", "train_dev", "dev") if s in c.fits]
+    splits = c.splits
     means, stds = {s: c.mean(s) for s in splits}, {s: c.std(s) for s in splits}
     return [[f"{n:,}", *(_mean_std(means[s][i], stds[s][i], units) for s in splits)] for i, n in enumerate(c.sizes)]
 
@@ -246,7 +250,7 @@ def curve_view(c):
     from rich.console import Group
     from rich.text import Text
 
-    splits = [s for s in ("train", "train_dev", "dev") if s in c.fits]
+    splits = c.splits
     table = Table(title=f"{c.name}: learning curve, error = {c.error_of} (mean +- std over {c.repeats} seeds)",
                   title_justify="left")
     table.add_column("training examples", justify="right")
@@ -261,7 +265,7 @@ def curve_view(c):
 
 
 def curve_html(c) -> str:
-    splits = [s for s in ("train", "train_dev", "dev") if s in c.fits]
+    splits = c.splits
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ["training examples", *(RUNG_LABELS[s] for s in splits)])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in row) + "</tr>" for row in curve_rows(c))
     fits = "".join(f"<li>{html.escape(line)}</li>" for line in curve_fit_lines(c))

@@ -89,7 +89,7 @@ def test_curve_command_trains_nested_subsets_saves_and_diagnose_quotes_it(tmp_pa
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert len(doc["sizes"]) == 3 and len(doc["points"]) == 6 and doc["sizes"][-1] == 240  # 60% of 400 trains
-    assert set(doc["fits"]) == {"train", "dev"} and doc["answer"]
+    assert set(doc["fits"]) == {"dev"} and set(doc["curves"]) == {"train", "dev"} and doc["answer"]
     for split in ("train", "dev"):
         assert doc["curves"][split]["mean"] == pytest.approx(
             [np.mean([p[split] for p in doc["points"] if p["n"] == n]) for n in doc["sizes"]])

@@ -91,7 +91,8 @@ def metric_inputs(predictions: pd.DataFrame, task: str, classes: list | None = N
     sorted labels are used, as the encoder sorts them."""
     ids = predictions["id"].to_numpy()
     if task == "regression":
-        return MetricInputs(task, predictions["y_true"].to_numpy(float), predictions["y_pred"].to_numpy(float), None, ids)
+        y, pred = predictions["y_true"].to_numpy(float), predictions["y_pred"].to_numpy(float)
+        return MetricInputs(task, y, pred, None, ids)
     p_cols = [c for c in predictions.columns if c.startswith("p:")]
     if task == "binary":
         if classes is None:
@@ -151,7 +152,8 @@ def sum_form(metric: Metric, data: MetricInputs) -> tuple[np.ndarray, Finish] | 
     if kind in ("f1", "precision", "recall"):
         average = average or ("binary" if task == "binary" else "macro")
         Y, P = _onehots(data, None if average == "binary" else 2)
-        return np.hstack([Y & P, ~Y & P, Y & ~P]).astype(np.float64), _prf(kind, average, all_labels=task == "multilabel")
+        finish = _prf(kind, average, all_labels=task == "multilabel")
+        return np.hstack([Y & P, ~Y & P, Y & ~P]).astype(np.float64), finish
     return None
 
 
@@ -361,7 +363,8 @@ def paired_difference(incumbent: pd.DataFrame, candidate: pd.DataFrame, metric: 
     rng = np.random.default_rng(seed)
     diffs = []
     for counts in resample_counts(len(common), resamples, rng):
-        diffs.append(metric.error(resampled_values(metric, b, counts)) - metric.error(resampled_values(metric, a, counts)))
+        err = lambda data: metric.error(resampled_values(metric, data, counts))  # noqa: E731
+        diffs.append(err(b) - err(a))
     d = np.concatenate(diffs)
     ea, eb = point_error(metric, a), point_error(metric, b)
     interval = percentile_interval(eb - ea, d[np.isfinite(d)], confidence, "paired bootstrap", len(common))

@@ -25,6 +25,7 @@ from tuneup.diagnose.powerlaw import fit_with_uncertainty
 from tuneup.exceptions import UserError
 
 CURVE_SPLITS = ("train", "train_dev", "dev")
+FITTED = ("train_dev", "dev")  # held-out errors fall as a power law; the training error rises towards them
 FACTORS = (2, 10)
 
 
@@ -67,8 +68,12 @@ class LearningCurve:
     def std(self, split: str) -> list[float | None]:
         return [float(np.std(v, ddof=1)) if len(v) > 1 else None for v in self.errors(split)]
 
+    @property
+    def splits(self) -> list[str]:
+        return [s for s in CURVE_SPLITS if all(p.get(s) is not None for p in self.points)]
+
     def to_dict(self) -> dict[str, Any]:
-        splits = [s for s in CURVE_SPLITS if any(p.get(s) is not None for p in self.points)]
+        splits = self.splits
         return {
             "name": self.name, "metric": self.metric, "error_of": self.error_of, "error_in_units": self.error_in_units,
             "sizes": self.sizes, "repeats": self.repeats, "points": self.points,
@@ -155,8 +160,8 @@ def learning_curve(cfg: Config | str | Path, overrides: dict[str, Any] | None = 
     curve = LearningCurve(cfg.name, prepared.metric.name, prepared.metric.error_of, prepared.metric.error_in_units,
                           ns, repeats, points, {}, None, "", tol, cfg.diagnose.confidence,
                           config_fingerprint(_absolute_paths(cfg)))
-    for split in CURVE_SPLITS:
-        if all(p.get(split) is not None for p in points):
+    for split in FITTED:
+        if split in curve.splits:
             curve.fits[split] = _fit(curve, split, seed=cfg.diagnose.seed)
     curve.more_data_helps, curve.answer = answer(curve)
     if save:

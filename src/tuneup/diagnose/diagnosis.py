@@ -6,7 +6,8 @@
     diag.remedies[0].set  # {'train.augment': [{'name': 'blur', 'sigma': 2.0}, ...]}
 
 Reads only the run folder (and, when data mismatch is a problem, the run's data to measure how it
-differs; when avoidable bias is the verdict, a 100-step learning-rate range test on it). Test errors appear only for runs evaluated with --final.
+differs; when avoidable bias is the verdict, a 100-step learning-rate range test on it). Test errors
+appear only for runs evaluated with --final.
 """
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ class Diagnosis:
             "baselines": self.baselines, "holdout_ladder": self.holdout_ladder,
             "mismatch": None if self.mismatch is None else self.mismatch.to_dict(),
             "lr_range": None if self.lr_range is None else
-            {"suggested": self.lr_range.suggested, "at_minimum": self.lr_range.at_minimum, "steps": len(self.lr_range.lrs)},
+            {"suggested": self.lr_range.suggested, "at_minimum": self.lr_range.at_minimum,
+             "steps": len(self.lr_range.lrs)},
         }
 
     def fmt(self, value: float | None) -> str:
@@ -106,7 +108,9 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
     if reference["against"] != "human" and rungs.get("train") is not None:
         reference["upper_bound"] = gap_interval(Measured.exact(0.0), rungs["train"], settings.confidence).to_dict()
     gaps_iv = gap_intervals(rungs, settings.confidence, reference["error"])
-    tol = settings.tolerance if settings.tolerance is not None else lad.default_tolerance(summary["error_in_units"], ladder)
+    tol = settings.tolerance
+    if tol is None:
+        tol = lad.default_tolerance(summary["error_in_units"], ladder)
     verdict, problems = lad.verdict(gaps_iv, tol)
     diag = Diagnosis(
         run=run.name, task=summary["task"], metric=summary["metric"], error_of=summary["error_of"],
@@ -114,7 +118,8 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
         gaps={g: None if v is None else v.value for g, v in gaps_iv.items()},
         intervals={"ladder": rungs_iv, "gaps": gaps_iv}, verdict=verdict, sentence="", problems=problems,
         tolerance=tol, confidence=settings.confidence, method=_method(summary, settings),
-        baselines={n: {s: v.get("error") for s, v in b["splits"].items()} for n, b in summary.get("baselines", {}).items()},
+        baselines={n: {s: v.get("error") for s, v in b["splits"].items()}
+                   for n, b in summary.get("baselines", {}).items()},
         reference=reference, holdout_ladder=summary["ladder"] if "folds" in summary else None,
     )
     diag.checks = training_checks(run.history, summary["training"], cfg.train.epochs,
@@ -140,7 +145,8 @@ def measure_rungs(run: Run, metric: Metric, settings: Diagnose) -> dict[str, Mea
     for i, rung in enumerate(lad.RUNGS[1:]):
         if rung in folds:
             f = folds[rung]
-            out[rung] = Measured(f["mean_error"], np.asarray(f["errors"], dtype=float), "folds", len(f["errors"]), ratio)
+            errors = np.asarray(f["errors"], dtype=float)
+            out[rung] = Measured(f["mean_error"], errors, "folds", len(errors), ratio)
         elif summary["ladder"].get(rung) is not None:
             data = metric_inputs(run.predictions(rung), summary["task"], run.encoder.classes)
             draws = bootstrap_errors(metric, data, settings.resamples, settings.seed + i)
@@ -270,8 +276,8 @@ def _notes(d: Diagnosis, summary: dict, early_stopping: bool) -> list[str]:
         notes.append(text)
     elif summary.get("human_levels"):
         best = min(summary["human_levels"], key=lambda h: h["error"])
-        notes.append("human-level error: the best of " + ", ".join(f"{h['who']} {d.fmt(h['error'])}" for h in summary["human_levels"])
-                     + f" ({best['who']}) stands in for the Bayes error")
+        levels = ", ".join(f"{h['who']} {d.fmt(h['error'])}" for h in summary["human_levels"])
+        notes.append(f"human-level error: the best of {levels} ({best['who']}) stands in for the Bayes error")
     gap = d.gaps.get("avoidable_bias")
     if ref["against"] == "human" and gap is not None and gap < 0:
         notes.append("training error is below human-level error: the network fits the training set better than a "

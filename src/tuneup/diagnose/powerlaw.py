@@ -47,7 +47,8 @@ def _solve(u: np.ndarray, e: np.ndarray, w: np.ndarray, top: float) -> tuple[np.
     for a, c in candidates:
         s = _sse(a, c, u, e, w)
         better = s < best_sse
-        best_a, best_c, best_sse = np.where(better, a, best_a), np.where(better, c, best_c), np.where(better, s, best_sse)
+        best_a, best_c = np.where(better, a, best_a), np.where(better, c, best_c)
+        best_sse = np.where(better, s, best_sse)
     return best_a, best_c, best_sse
 
 

@@ -212,10 +212,12 @@ def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
         kept = [a for a in t.augment if _aug_name(a) not in names]
         out.append(Remedy(g, "augment training images to look like the target: "
                           + ", ".join(a["name"] for a in mm.image.augmentations),
-                          "; ".join(mm.image.reasons) + f" (measured on {mm.n_train} training and {mm.n_target} dev images)",
+                          "; ".join(mm.image.reasons)
+                          + f" (measured on {mm.n_train} training and {mm.n_target} dev images)",
                           {"train.augment": [*kept, *mm.image.augmentations]}))
     if ctx.kind == "table" and ctx.two_sources and t.importance_weights == "none":
-        cols = ", ".join(f"{s.column} ({s.reference_summary} -> {s.current_summary})" for s in (mm.shifted if mm else [])[:3])
+        shifted = (mm.shifted if mm else [])[:3]
+        cols = ", ".join(f"{s.column} ({s.reference_summary} -> {s.current_summary})" for s in shifted)
         found = f"the target rows differ most in {cols}" if cols else "the target rows differ from the training rows"
         out.append(Remedy(g, "importance weights from a training-vs-target classifier",
                           f"{found}; weighting training rows by how target-like they look makes the training loss "
