@@ -41,7 +41,7 @@ def run_cli(*args: str) -> CliResult:
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    old_file = _progress.console.file
+    old_file = _progress.console._file  # None: follow sys.stderr (reading .file would pin today's stream)
     _progress.console.file = err
     try:
         with redirect_stdout(out), redirect_stderr(err):
@@ -50,7 +50,7 @@ def run_cli(*args: str) -> CliResult:
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:
-        _progress.console.file = old_file
+        _progress.console._file = old_file
         _progress.set_quiet(False)
     return CliResult(code, out.getvalue(), err.getvalue())
 

@@ -3,6 +3,7 @@
     import tuneup
     cfg = tuneup.load_config("tuneup.yaml", overrides={"train.lr": 0.01})
     run = tuneup.run(cfg)          # a Run: a handle on its run directory
+    diag = tuneup.diagnose(run)    # the error ladder with intervals, the verdict, ranked remedies
 """
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ __version__ = "0.1.0"
 from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
+from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval, paired_difference
+from tuneup.diagnose.curves import LearningCurve, learning_curve
+from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadows the subpackage's name here
+from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
@@ -18,7 +23,8 @@ from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "ErrorReport", "Run", "TrainingError", "UserError", "__version__", "demo",
-    "demo_config", "errors", "init_project", "load_config", "prepare", "run", "slice_metrics",
-    "MonitorReport", "monitor",
+    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval", "LearningCurve",
+    "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config", "diagnose",
+    "error_difference", "error_interval", "errors", "init_project", "learning_curve", "load_config", "monitor",
+    "paired_difference", "prepare", "run", "slice_metrics",
 ]

@@ -113,6 +113,9 @@ class Train(Section):
     early_stopping: EarlyStopping | None = EarlyStopping()
     augment: list[str | dict[str, Any]] = []  # e.g. [hflip, {name: blur, sigma: 1.0}]
     class_weights: Literal["none", "balanced"] = "none"
+    # domain: weight training rows by how target-like they look (a classifier of training-source vs
+    # target features, never labels; tables only): the loss the target distribution would give
+    importance_weights: Literal["none", "domain"] = "none"
     eval_sample: Annotated[int, Field(ge=100)] = 10_000  # per-epoch train error on a fixed sample this big
     checkpoint: bool = True  # every epoch, so `tuneup run --resume` can continue a killed run
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -149,6 +152,17 @@ class Train(Section):
 
         parse_specs(self.augment)  # raises ConfigError naming the transform and the valid ones
         return self
+
+
+class Diagnose(Section):
+    """How `tuneup diagnose` decides: a gap is a problem when its interval lies above zero and it is
+    larger than `tolerance`."""
+
+    # the smallest gap worth acting on, in error units; None: 0.01 for shares of examples, else 2% of the dev error
+    tolerance: Annotated[float, Field(ge=0.0)] | None = None
+    confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95  # of every interval
+    resamples: Annotated[int, Field(ge=100, le=100_000)] = 1000  # bootstrap resamples of the examples
+    seed: int = 0  # of the bootstrap
 
 
 class HumanLevel(Section):
@@ -197,6 +211,7 @@ class Config(Section):
     data: Data
     model: Model = Model()
     train: Train = Train()
+    diagnose: Diagnose = Diagnose()
     # majority class / mean, logistic / linear regression, gradient boosting; default: all three for
     # tables, majority + linear for images (boosting on raw pixels is slow and weak)
     baselines: list[Literal["majority", "linear", "hgb"]] | None = None

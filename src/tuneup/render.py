@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 from tuneup.diagnose.ladder import gap_steps, gaps
@@ -25,16 +26,21 @@ def ladder_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per rung present: the error, the gap that ends at it, and the baselines' errors."""
     ladder = summary["ladder"]
     ends = {hi: gap for gap, (lo, hi) in gap_steps(ladder).items() if ladder.get(lo) is not None}
-    g = gaps(ladder)
+    baselines = {n: {s: v.get("error") for s, v in b["splits"].items()}
+                 for n, b in summary.get("baselines", {}).items()}
+    return rung_rows(ladder, gaps(ladder), ends, baselines)
+
+
+def rung_rows(ladder: dict[str, float | None], gap_values: dict[str, float | None], ends: dict[str, str],
+              baselines: dict[str, dict[str, float | None]]) -> list[dict[str, Any]]:
+    """Rows of a ladder table: `ends` maps a rung to the gap that ends at it."""
     rows = []
     for rung in ("human", "train", "train_dev", "dev", "test"):
         if ladder.get(rung) is None:
             continue
         gap = ends.get(rung)
-        rows.append({
-            "rung": rung, "error": ladder[rung], "gap": gap, "gap_value": g.get(gap) if gap else None,
-            "baselines": {n: b["splits"].get(rung, {}).get("error") for n, b in summary.get("baselines", {}).items()},
-        })
+        rows.append({"rung": rung, "error": ladder[rung], "gap": gap, "gap_value": gap_values.get(gap) if gap else None,
+                     "baselines": {n: b.get(rung) for n, b in baselines.items()}})
     return rows
 
 
@@ -73,3 +79,195 @@ def run_html(run) -> str:
     return (f"<div><b>{html.escape(s['run'])}</b> &middot; {html.escape(s['task'])} &middot; "
             f"error = {html.escape(s['error_of'])}<table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+# ---- the diagnosis -------------------------------------------------------------------------------------
+def diagnosis_rows(d) -> list[dict[str, Any]]:
+    """The ladder rows of a Diagnosis: every gap it measured ends at its upper rung (avoidable bias at
+    train also when it is measured against a baseline or zero), with each value's interval."""
+    ends = {hi: gap for gap, (lo, hi) in gap_steps(d.ladder).items() if d.gaps.get(gap) is not None}
+    rows = rung_rows(d.ladder, d.gaps, ends, d.baselines)
+    for row in rows:
+        row["interval"] = d.intervals["ladder"].get(row["rung"])
+        row["gap_interval"] = d.intervals["gaps"].get(row["gap"]) if row["gap"] else None
+        row["problem"] = row["gap"] in d.problems
+        row["verdict"] = row["gap"] == d.verdict
+    return rows
+
+
+def interval_text(iv, units: dict, signed: bool = False) -> str:
+    """`32.4-42.9%` (gaps: `29.8 to 40.7`, `-1.0 to -0.7`; `1.23-4.56` in the target's units); empty when exact."""
+    if iv is None or iv.method == "exact" or iv.low != iv.low:  # NaN: too few draws
+        return ""
+    if signed:
+        num = lambda v: fmt_error(v, units).removesuffix("%")  # noqa: E731
+        return f"{num(iv.low)} to {num(iv.high)}"
+    lo, hi = fmt_error(iv.low, units), fmt_error(iv.high, units)
+    return f"{lo.removesuffix('%')}-{hi}"
+
+
+def _diagnosis_cells(row: dict, units: dict, against: str) -> list[str]:
+    gap = row["gap"]
+    label = "" if not gap else GAP_LABELS[gap] + (f" vs {against}" if against and gap == "avoidable_bias" else "")
+    return [RUNG_LABELS[row["rung"]], fmt_error(row["error"], units), interval_text(row["interval"], units),
+            label, _signed(row["gap_value"], units) if gap else "",
+            interval_text(row["gap_interval"], units, signed=True),
+            "verdict" if row["verdict"] else "problem" if row["problem"] else ""]
+
+
+DIAGNOSIS_COLUMNS = ("rung", "error", "interval", "gap from above", "", "interval", "")
+
+
+def baseline_rows(baselines: dict[str, dict[str, float | None]], ladder: dict,
+                  units: dict) -> tuple[list[str], list[list[str]]]:
+    """(rungs, one row per baseline): the baselines' errors on the rungs the network has."""
+    rungs = [r for r in ("train", "train_dev", "dev", "test") if ladder.get(r) is not None]
+    return rungs, [[name, *(fmt_error(errs.get(r), units) for r in rungs)] for name, errs in baselines.items()]
+
+
+def set_flags(change: dict[str, Any]) -> str:
+    """A remedy's config change as `tuneup run` flags."""
+    import shlex
+
+    import yaml
+
+    def value(v: Any) -> str:
+        text = yaml.safe_dump(v, default_flow_style=True, sort_keys=False, width=10_000)
+        return text.strip().removesuffix("...").strip()
+
+    return " ".join(f"--set {shlex.quote(f'{k}={value(v)}')}" for k, v in change.items())
+
+
+def _against(d) -> str:
+    """What avoidable bias is measured from, when it is not human-level error: '0' or a baseline's name."""
+    ref = d.reference
+    return {"zero": "0", "baseline": ref.get("best_baseline", {}).get("name", "")}.get(ref.get("against"), "")
+
+
+def diagnosis_table(d) -> Table:
+    units = {"error_in_units": d.error_in_units}
+    table = Table(title=f"{d.run}: error = {d.error_of}, {d.confidence:.0%} intervals", title_justify="left",
+                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False)
+    for i, col in enumerate(DIAGNOSIS_COLUMNS):
+        table.add_column(col, justify="right" if i in (1, 4) else "left", style="dim" if col == "interval" else None,
+                         no_wrap=True)
+    against = _against(d)
+    for row in diagnosis_rows(d):
+        table.add_row(*_diagnosis_cells(row, units, against), style="bold" if row["verdict"] else None)
+    return table
+
+
+def baselines_table(d) -> Table | None:
+    if not d.baselines:
+        return None
+    rungs, rows = baseline_rows(d.baselines, d.ladder, {"error_in_units": d.error_in_units})
+    table = Table(title="baselines on the same splits", title_justify="left", box=box.SIMPLE_HEAD,
+                  padding=(0, 1, 0, 0), pad_edge=False)
+    table.add_column("baseline")
+    for r in rungs:
+        table.add_column(RUNG_LABELS[r], justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def diagnosis_view(d, remedies: int | None = None):
+    """The terminal view: the table, the verdict in one sentence, the training checks, the remedies
+    (all, or the first `remedies`), the advice and the notes."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[Any] = [diagnosis_table(d)]
+    if d.baselines:
+        parts.append(baselines_table(d))
+    parts.append(Text(f"verdict: {d.sentence}", style="bold"))
+    for c in d.checks:
+        parts.append(Text(f"training: {c.message}"))
+    shown = d.remedies if remedies is None else d.remedies[:remedies]
+    if shown:
+        parts.append(Text("remedies, most promising first:"))
+        for i, r in enumerate(shown, 1):
+            parts.append(Text(f"  {i}. [{GAP_LABELS[r.gap]}] {r.action}: {r.why}"))
+            parts.append(Text(f"     tuneup run CONFIG {set_flags(r.set)}", style="dim"))
+        if len(shown) < len(d.remedies):
+            parts.append(Text(f"  ... {len(d.remedies) - len(shown)} more: tuneup diagnose {d.run}", style="dim"))
+    for a in d.advice:
+        parts.append(Text(f"  - {a}"))
+    for n in d.notes:
+        parts.append(Text(f"note: {n}", style="dim"))
+    return Group(*parts)
+
+
+def _html_table(head: list[str], rows: list[list[str]], bold: list[bool] | None = None) -> str:
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    strong = ' style="font-weight:bold"'
+    body = "".join(f"<tr{strong if bold and bold[i] else ''}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row)
+                   + "</tr>" for i, row in enumerate(rows))
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def diagnosis_html(d) -> str:
+    units = {"error_in_units": d.error_in_units}
+    rows = diagnosis_rows(d)
+    ladder = _html_table(list(DIAGNOSIS_COLUMNS), [_diagnosis_cells(r, units, _against(d)) for r in rows],
+                         [r["verdict"] for r in rows])
+    rungs, base = baseline_rows(d.baselines, d.ladder, units)
+    baselines = _html_table(["baseline", *(RUNG_LABELS[r] for r in rungs)], base) if base else ""
+    items = "".join(f"<li>[{html.escape(GAP_LABELS[r.gap])}] <b>{html.escape(r.action)}</b>: {html.escape(r.why)}"
+                    f"<br><code>{html.escape(set_flags(r.set))}</code></li>" for r in d.remedies)
+    extra = "".join(f"<li>{html.escape(t)}</li>" for t in [*(c.message for c in d.checks), *d.advice])
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in d.notes)
+    return (f"<div><b>{html.escape(d.run)}</b> &middot; error = {html.escape(d.error_of)}{ladder}{baselines}"
+            f"<p><b>verdict: {html.escape(d.sentence)}</b></p><ol>{items}</ol><ul>{extra}</ul>"
+            f"<ul style=\"color:gray\">{notes}</ul></div>")
+
+
+# ---- learning curves -------------------------------------------------------------------------------------
+def _mean_std(mean: float | None, std: float | None, units: dict) -> str:
+    if mean is None:
+        return "-"
+    return fmt_error(mean, units) + (f" +- {fmt_error(std, units)}" if std is not None else "")
+
+
+def curve_rows(c) -> list[list[str]]:
+    units = {"error_in_units": c.error_in_units}
+    splits = c.splits
+    means, stds = {s: c.mean(s) for s in splits}, {s: c.std(s) for s in splits}
+    return [[f"{n:,}", *(_mean_std(means[s][i], stds[s][i], units) for s in splits)] for i, n in enumerate(c.sizes)]
+
+
+def curve_fit_lines(c) -> list[str]:
+    f = c.fmt
+    lines = []
+    for split, fit in c.fits.items():
+        (b_lo, b_hi), (c_lo, c_hi) = fit.intervals["b"], fit.intervals["c"]
+        lines.append(f"{RUNG_LABELS[split]}: err(n) = {fit.a:.3g} n^-{fit.b:.2f} + {f(fit.c)}  "
+                     f"(b {b_lo:.2f} to {b_hi:.2f}; floor c {f(c_lo)} to {f(c_hi)})")
+    return lines
+
+
+def curve_view(c):
+    from rich.console import Group
+    from rich.text import Text
+
+    splits = c.splits
+    table = Table(title=f"{c.name}: learning curve, error = {c.error_of} (mean +- std over {c.repeats} seeds)",
+                  title_justify="left")
+    table.add_column("training examples", justify="right")
+    for s in splits:
+        table.add_column(RUNG_LABELS[s], justify="right")
+    for row in curve_rows(c):
+        table.add_row(*row)
+    parts: list[Any] = [table, *(Text(line) for line in curve_fit_lines(c)), Text(c.answer, style="bold")]
+    if c.path:
+        parts.append(Text(f"saved: {c.path}", style="dim"))
+    return Group(*parts)
+
+
+def curve_html(c) -> str:
+    splits = c.splits
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["training examples", *(RUNG_LABELS[s] for s in splits)])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in row) + "</tr>" for row in curve_rows(c))
+    fits = "".join(f"<li>{html.escape(line)}</li>" for line in curve_fit_lines(c))
+    return (f"<div><b>{html.escape(c.name)}</b>: learning curve<table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table><ul>{fits}</ul><p><b>{html.escape(c.answer)}</b></p></div>")

@@ -109,14 +109,32 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True) -> Prepared:
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
     splits = assign(ds, cfg.data.split, cfg.task)
-    encoder = Encoder.fit(ds, splits.mask("train"), cfg.task, cfg.data.max_onehot, cfg.data.types)
-    tensors = {s: encoder.transform(ds, np.flatnonzero(splits.mask(s))) for s in splits.present()}
+    encoder, tensors = encode(ds, splits, cfg)
     prepared = Prepared(cfg, ds, splits, encoder, tensors, get_metric(cfg.metric, cfg.task), notes,
                         time.perf_counter() - start)
     if use_cache:
         _CACHE.clear()  # one data set at a time: tensors can be large
         _CACHE[key] = prepared
     return prepared
+
+
+def encode(ds: Dataset, splits: Splits, cfg: Config) -> tuple[Encoder, dict[str, Tensors]]:
+    """Fit the encoder on the train split only, and encode every split."""
+    encoder = Encoder.fit(ds, splits.mask("train"), cfg.task, cfg.data.max_onehot, cfg.data.types)
+    return encoder, {s: encoder.transform(ds, np.flatnonzero(splits.mask(s))) for s in splits.present()}
+
+
+def training_tensors(prepared: Prepared, cfg: Config | None = None) -> tuple[Tensors, dict | None]:
+    """The train split as the trainer sees it: with importance weights when the config asks for them,
+    and what was done to get them (for the summary)."""
+    cfg = cfg or prepared.cfg
+    train = prepared.tensors["train"]
+    if cfg.train.importance_weights == "none":
+        return train, None
+    from tuneup.data.importance import domain_weights
+
+    w, info = domain_weights(prepared)
+    return Tensors(train.x, train.x_cat, train.y, train.ids, w), info
 
 
 def make_scorer(encoder: Encoder, metric: Metric):
@@ -169,7 +187,8 @@ def run(
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
-        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started)
+        extra = _folds(path, prepared, cfg, progress)
+        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
     except (UserError, ConfigError):
         shutil.rmtree(path, ignore_errors=True)  # bad input leaves nothing half-written behind
         raise
@@ -212,12 +231,25 @@ def _resume(ref, cfg, overrides, final, callbacks, progress) -> rd.Run:
     prepared = prepare(saved)
     if not np.array_equal(prepared.splits.split, run_.splits.aligned_to(prepared.dataset.ids).split):
         raise UserError(f"cannot resume '{run_.name}': the data or its splits changed since the run started")
-    return _train_and_evaluate(run_.path, prepared, saved, final, callbacks or [], progress, started, resuming=True)
+    extra = _folds(run_.path, prepared, saved, progress)
+    return _train_and_evaluate(run_.path, prepared, saved, final, callbacks or [], progress, started, resuming=True,
+                               extra=extra)
+
+
+def _folds(path: Path, prepared: Prepared, cfg: Config, progress: bool) -> dict[str, Any]:
+    """K-fold models inside the run folder when data.split.folds is set (`tuneup run --folds K`)."""
+    if not cfg.data.split.folds:
+        return {}
+    from tuneup.diagnose.folds import run_folds
+
+    return {"folds": run_folds(path, prepared, cfg, progress)}
 
 
 def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool, callbacks: list[Callback],
-                        progress: bool, started: float, resuming: bool = False) -> rd.Run:
+                        progress: bool, started: float, resuming: bool = False,
+                        extra: dict[str, Any] | None = None) -> rd.Run:
     timing: dict[str, float] = {"prepare_s": prepared.seconds}
+    train, weighting = training_tensors(prepared, cfg)  # first: a setting that cannot work fails before any work
     splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
     scored = [s for s in prepared.tensors if s != "test" or final]
 
@@ -241,7 +273,7 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
         cbs.append(ProgressBar(f"training {path.name}", cfg.train.epochs))
     cbs.extend(callbacks)
     t0 = time.perf_counter()
-    fit = trainer.fit(prepared.tensors["train"], splits_for_fit, callbacks=cbs)
+    fit = trainer.fit(train, splits_for_fit, callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -269,6 +301,8 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     timing["total_s"] = time.perf_counter() - started
     timing["per_epoch_s"] = float(np.median([h["seconds"] for h in fit.history])) if fit.history else 0.0
     summary = build_summary(path.name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses)
+    summary["training"]["importance_weights"] = weighting
+    summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
     return rd.Run(path)
 

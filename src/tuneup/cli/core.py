@@ -13,13 +13,20 @@ from tuneup.exceptions import UserError
 
 
 def show_run(run, json_mode: bool) -> None:
-    from tuneup.render import ladder_table
+    from tuneup.diagnose.diagnosis import diagnose
+    from tuneup.render import diagnosis_view, fmt_error
 
     summary = run.summary
+    diagnosis = diagnose(run)
     if json_mode:
-        emit_json({"path": str(run.path), **summary})
+        emit_json({"path": str(run.path), **summary, "diagnosis": diagnosis.to_dict()})
         return
-    out.print(ladder_table(summary))
+    out.print(diagnosis_view(diagnosis, remedies=3))
+    if "folds" in summary:
+        f = summary["folds"]
+        out.print(f"{f['how']}: " + ", ".join(
+            f"{s.replace('_', '-')} {fmt_error(v['mean_error'], summary)} +- {fmt_error(v['std_error'], summary)}"
+            for s, v in f["splits"].items()) + f" (mean +- std over {f['models']} models, in {run.path / 'folds'})")
     t = summary["training"]
     out.print(
         f"{t['model']} with {t['parameters']:,} parameters on {t['device']}: {t['epochs_run']} epochs"
@@ -37,7 +44,7 @@ def demo(
     runs_dir: Annotated[str | None, typer.Option(help="Where run folders go (default ./tuneup-runs).")] = None,
     json: JsonOpt = False,
 ) -> None:
-    """The whole loop on the bundled web-vs-phone digits: train, then the error ladder."""
+    """The whole loop on the bundled web-vs-phone digits: train, then the diagnosis."""
     import tuneup
 
     start(json)
@@ -77,14 +84,22 @@ def run(
     final: Annotated[bool, typer.Option(help="Also evaluate on test (once; recorded in the test ledger).")] = False,
     resume: Annotated[str | None, typer.Option(help="Continue a killed run (its folder or name).")] = None,
     skip_bad_files: Annotated[bool, typer.Option(help="Skip (and count) unreadable images.")] = False,
+    folds: Annotated[int | None, typer.Option(help="Also train K models, each on K-1 folds (data.split.folds).",
+                                              min=2, max=100)] = None,
+    repeats: Annotated[int | None, typer.Option(help="Repeat the K folds with other shuffles (data.split.repeats).",
+                                                min=1, max=100)] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Split, run baselines, train, evaluate; print the error ladder."""
+    """Split, run baselines, train, evaluate; print the diagnosis."""
     import tuneup
 
     start(json)
     if config is None and resume is None:
         raise UserError("tuneup run needs a CONFIG (e.g. tuneup.yaml), or --resume RUN")
+    if repeats is not None and folds is None:
+        raise UserError("--repeats repeats K-fold training: give --folds K as well")
     changes = overrides(set_) | ({"data.skip_bad_files": True} if skip_bad_files else {})
+    if folds is not None:
+        changes |= {"data.split.folds": folds, "data.split.repeats": repeats or 1}
     result = tuneup.run(config, changes, name=name, final=final, resume=resume, progress=not json)
     show_run(result, json)

@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+import math
+
 RUNGS = ("human", "train", "train_dev", "dev", "test")
 GAPS = ("avoidable_bias", "variance", "data_mismatch", "dev_overfit")
 
@@ -28,3 +30,29 @@ def gaps(ladder: dict[str, float | None]) -> dict[str, float | None]:
         a, b = ladder.get(lo), ladder.get(hi)
         out[gap] = None if a is None or b is None else b - a
     return out
+
+
+def default_tolerance(error_in_units: bool, ladder: dict[str, float | None]) -> float:
+    """The smallest gap worth acting on when the config gives none: one point of error for errors that
+    are shares of examples; 2% of the dev error (else of the largest rung) for errors in the target's units."""
+    if not error_in_units:
+        return 0.01
+    scale = ladder.get("dev")
+    if scale is None:
+        scale = max((v for v in ladder.values() if v is not None), default=0.0)
+    return 0.02 * abs(scale)
+
+
+def is_problem(gap, tolerance: float) -> bool:
+    """A gap (an Interval) is a problem when its whole interval lies above zero AND it is larger than the
+    tolerance: a 0.4% +- 1.2% gap is noise, a 0.3% +- 0.1% one is real but too small to act on."""
+    if gap is None or not math.isfinite(gap.low):
+        return False
+    return gap.low > 0 and round(gap.value, 12) > tolerance  # rounding: 0.16 - 0.15 is not above 0.01
+
+
+def verdict(gap_intervals: dict, tolerance: float) -> tuple[str, list[str]]:
+    """The largest gap that is a problem ('ok' when none is), and every problem gap, largest first."""
+    problems = [g for g in GAPS if is_problem(gap_intervals.get(g), tolerance)]
+    problems.sort(key=lambda g: -gap_intervals[g].value)
+    return (problems[0] if problems else "ok"), problems

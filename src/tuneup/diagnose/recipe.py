@@ -1,0 +1,272 @@
+"""The basic recipe (Ng): the gap that is the problem picks the remedies.
+
+Every remedy is a config change (`set`, dotted keys, as `tuneup run --set` and the improve loop take
+them) with a one-line reason; advice that no config change can carry out (better features, more data,
+fewer rounds of choosing on dev) goes to `advice`. Remedies come for the verdict first, then for the
+other problem gaps, largest first; within a gap, what the run's own history points at comes first.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tuneup.config import Config
+from tuneup.data.split import holdout_share
+from tuneup.diagnose.checks import Check
+from tuneup.diagnose.lr_range import LRRange
+from tuneup.diagnose.mismatch import Mismatch
+
+MAX_WIDTH = 4096
+MIN_WIDER = 16  # a wider tiny network grows to at least this many units (filters) per layer
+IMAGE_AUGMENT = [{"name": "shift", "max": 0.1}, {"name": "rotate", "degrees": 10}]  # no flips: digits, text
+TABLE_AUGMENT = [{"name": "noise", "std": 0.1}]
+
+
+@dataclass
+class Remedy:
+    gap: str
+    action: str
+    why: str
+    set: dict[str, Any]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Context:
+    """What the recipe looks at: the run's config and summary, and what the diagnosis measured."""
+
+    cfg: Config
+    summary: dict
+    model: str  # mlp | cnn, as resolved
+    checks: list[Check] = field(default_factory=list)
+    mismatch: Mismatch | None = None
+    lr_range: LRRange | None = None
+    more_data: str | None = None  # the learning curve's answer, when one exists for this config
+
+    @property
+    def kind(self) -> str:
+        return self.summary["data"]["kind"]
+
+    def check(self, kind: str) -> Check | None:
+        return next((c for c in self.checks if c.kind == kind), None)
+
+    @property
+    def two_sources(self) -> bool:
+        return self.cfg.data.target is not None
+
+
+def remedies(ctx: Context, problems: list[str]) -> tuple[list[Remedy], list[str]]:
+    """Ranked remedies and advice for the problem gaps (largest first), without repeats."""
+    out: list[Remedy] = []
+    advice: list[str] = []
+    for gap in problems:
+        r, a = CATALOG[gap](ctx)
+        out += r
+        advice += a
+    unstable = ctx.check("unstable")
+    if unstable and "avoidable_bias" not in problems:  # an unstable loss is worth fixing whatever the verdict
+        out.append(_lower_lr(ctx, unstable))
+    seen: list[dict] = []
+    unique = []
+    for r in out:
+        if r.set not in seen:
+            seen.append(r.set)
+            unique.append(r)
+    return unique, advice
+
+
+# ---- avoidable bias ----------------------------------------------------------------------------------
+def avoidable_bias(ctx: Context) -> tuple[list[Remedy], list[str]]:
+    g, m, t = "avoidable_bias", ctx.cfg.model, ctx.cfg.train
+    out: list[Remedy | None] = []
+    if ctx.check("unstable"):
+        out.append(_lower_lr(ctx, ctx.check("unstable")))
+    if ctx.kind == "image" and ctx.model == "mlp":
+        out.append(Remedy(g, "a CNN instead of an MLP", "convolutions see local shapes wherever they are in the "
+                          "image; an MLP on raw pixels has to learn each position apart", {"model.kind": "cnn"}))
+    if ctx.check("still_improving"):
+        out.append(_train_longer(ctx, ctx.check("still_improving").message))
+    out.append(_range_tested_lr(ctx))
+    out += [_wider(ctx), _deeper(ctx)]
+    if not ctx.check("still_improving") and ctx.summary["training"]["epochs_run"] >= t.epochs:
+        out.append(_train_longer(ctx, f"training ran into its limit of {t.epochs} epochs"))
+    if t.optimizer == "sgd":
+        out.append(Remedy(g, "Adam instead of plain SGD", "adaptive steps per weight usually reach a lower training "
+                          "loss in the same epochs", {"train.optimizer": "adam", "train.lr": 0.001}))
+    if t.weight_decay > 0:
+        out.append(Remedy(g, "no weight decay", f"weight decay {t.weight_decay:g} holds the weights back from fitting "
+                          "the training data", {"train.weight_decay": 0.0}))
+    if m.dropout > 0:
+        out.append(Remedy(g, "no dropout", f"dropout {m.dropout:g} makes the training data harder to fit",
+                          {"model.dropout": 0.0}))
+    if not m.batch_norm:
+        out.append(Remedy(g, "batch norm", "normalised layer inputs let the optimiser take larger, steadier steps",
+                          {"model.batch_norm": True}))
+    advice = []
+    if ctx.kind == "table":
+        advice.append("better features: a column that carries what the model cannot work out on its own "
+                      "(ratios, counts, domain knowledge) lowers the training error where width cannot")
+    return [r for r in out if r], advice
+
+
+def _lower_lr(ctx: Context, check: Check) -> Remedy:
+    lr = ctx.cfg.train.lr
+    return Remedy("avoidable_bias", "a 3x lower learning rate", check.message, {"train.lr": _round(lr / 3)})
+
+
+def _range_tested_lr(ctx: Context) -> Remedy | None:
+    test, lr = ctx.lr_range, ctx.cfg.train.lr
+    if test is None or not (test.suggested >= 3 * lr or test.suggested <= lr / 3):
+        return None
+    return Remedy("avoidable_bias", f"learning rate {_round(test.suggested):g} (range test)",
+                  f"a learning-rate range test ({len(test.lrs)} steps from {test.lrs[0]:.0e}) found the loss lowest "
+                  f"near {test.at_minimum:.2g}, so about {_round(test.suggested):g}; the run used {lr:g}",
+                  {"train.lr": _round(test.suggested)})
+
+
+def _wider(ctx: Context) -> Remedy:
+    m = ctx.cfg.model
+    if ctx.model == "cnn":
+        wider = [min(max(2 * c, MIN_WIDER), 1024) for c in m.channels]
+        return Remedy("avoidable_bias", f"a wider network: channels {wider}",
+                      f"more filters per layer ({m.channels} now) can fit more of the training data",
+                      {"model.channels": wider})
+    wider = [min(max(2 * h, MIN_WIDER), MAX_WIDTH) for h in m.hidden] or [64]
+    return Remedy("avoidable_bias", f"a wider network: hidden {wider}",
+                  f"more units per layer ({m.hidden} now) can fit more of the training data", {"model.hidden": wider})
+
+
+def _deeper(ctx: Context) -> Remedy:
+    m = ctx.cfg.model
+    if ctx.model == "cnn":
+        deeper = [*m.channels, min(2 * m.channels[-1], 1024)]
+        return Remedy("avoidable_bias", f"a deeper network: channels {deeper}",
+                      "one more conv block sees larger shapes", {"model.channels": deeper})
+    deeper = [*m.hidden, m.hidden[-1]] if m.hidden else [64]
+    return Remedy("avoidable_bias", f"a deeper network: hidden {deeper}",
+                  "one more layer composes more complex functions of the inputs", {"model.hidden": deeper})
+
+
+def _train_longer(ctx: Context, why: str) -> Remedy:
+    epochs = min(ctx.cfg.train.epochs * 2, 100_000)
+    return Remedy("avoidable_bias", f"train longer: {epochs} epochs", why, {"train.epochs": epochs})
+
+
+# ---- variance ----------------------------------------------------------------------------------------
+def variance(ctx: Context) -> tuple[list[Remedy], list[str]]:
+    g, m, t = "variance", ctx.cfg.model, ctx.cfg.train
+    out: list[Remedy | None] = []
+    overfit = ctx.check("overfitting")
+    if t.early_stopping is None:
+        why = overfit.message if overfit else "stop when the dev loss stops improving, and keep the best epoch"
+        out.append(Remedy(g, "early stopping", why, {"train.early_stopping": {"patience": 5}}))
+    wd = 0.01 if t.weight_decay == 0 else min(t.weight_decay * 10, 1.0)
+    out.append(Remedy(g, f"weight decay {wd:g}", f"L2 on the weights ({t.weight_decay:g} now) keeps the network "
+                      "from fitting the training set's noise", {"train.weight_decay": wd}))
+    p = 0.3 if m.dropout == 0 else min(round(m.dropout + 0.2, 2), 0.7)
+    if p > m.dropout:
+        out.append(Remedy(g, f"dropout {p:g}", f"dropping units at random ({m.dropout:g} now) stops them from "
+                          "co-adapting to the training examples", {"model.dropout": p}))
+    out.append(_augment(ctx))
+    smaller = ([max(c // 2, 4) for c in m.channels] if ctx.model == "cnn" else [max(h // 2, 4) for h in m.hidden])
+    key = "model.channels" if ctx.model == "cnn" else "model.hidden"
+    if smaller and smaller != (m.channels if ctx.model == "cnn" else m.hidden):
+        out.append(Remedy(g, f"a smaller network: {key.split('.')[1]} {smaller}",
+                          "fewer weights leave less room to memorise the training examples", {key: smaller}))
+    if not m.batch_norm:
+        out.append(Remedy(g, "batch norm", "the noise of batch statistics regularises a little",
+                          {"model.batch_norm": True}))
+    return [r for r in out if r], [ctx.more_data or "more training data of the same kind: `tuneup curve CONFIG` "
+                                   "estimates how much it would help"]
+
+
+def _augment(ctx: Context) -> Remedy | None:
+    t = ctx.cfg.train
+    new = IMAGE_AUGMENT if ctx.kind == "image" else TABLE_AUGMENT
+    have = {_aug_name(a) for a in t.augment}
+    added = [a for a in new if a["name"] not in have]
+    if not added:
+        return None
+    names = ", ".join(a["name"] for a in added)
+    what = "images" if ctx.kind == "image" else "rows"
+    return Remedy("variance", f"data augmentation: {names}", f"new variations of the training {what} every epoch: "
+                  "more data, as far as the model can tell", {"train.augment": [*t.augment, *added]})
+
+
+def _aug_name(spec) -> str:
+    if isinstance(spec, str):
+        return spec
+    return spec.get("name") or next(iter(spec))
+
+
+# ---- data mismatch -------------------------------------------------------------------------------------
+def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
+    g, t, split = "data_mismatch", ctx.cfg.train, ctx.cfg.data.split
+    out: list[Remedy | None] = []
+    mm = ctx.mismatch
+    if mm is not None and mm.image is not None and mm.image.augmentations:
+        names = {a["name"] for a in mm.image.augmentations}
+        kept = [a for a in t.augment if _aug_name(a) not in names]
+        out.append(Remedy(g, "augment training images to look like the target: "
+                          + ", ".join(a["name"] for a in mm.image.augmentations),
+                          "; ".join(mm.image.reasons)
+                          + f" (measured on {mm.n_train} training and {mm.n_target} dev images)",
+                          {"train.augment": [*kept, *mm.image.augmentations]}))
+    if ctx.kind == "table" and ctx.two_sources and t.importance_weights == "none":
+        shifted = (mm.shifted if mm else [])[:3]
+        cols = ", ".join(f"{s.column} ({s.reference_summary} -> {s.current_summary})" for s in shifted)
+        found = f"the target rows differ most in {cols}" if cols else "the target rows differ from the training rows"
+        out.append(Remedy(g, "importance weights from a training-vs-target classifier",
+                          f"{found}; weighting training rows by how target-like they look makes the training loss "
+                          "the target's", {"train.importance_weights": "domain"}))
+    if ctx.two_sources and split.target_in_train < 0.6:
+        share = 0.2 if split.target_in_train == 0 else min(round(split.target_in_train + 0.2, 2), 0.6)
+        out.append(Remedy(g, f"move {share:.0%} of the target data into training",
+                          "training on some data of the kind that matters teaches what the training source lacks; "
+                          "dev and test become the rest of the target data", {"data.split.target_in_train": share}))
+    meta = [c for c in ctx.cfg.data.meta if c != "source"]
+    run = ctx.summary["run"]
+    advice = [f"compare train-dev and dev errors by slice: tuneup errors {run}"
+              + "".join(f" --by {c}" for c in meta) + " (which kinds of target examples fail)"]
+    if not ctx.two_sources:
+        advice.append("train-dev and dev come from the same data here, so a gap between them is unexpected: check that "
+                      "the rows are not ordered by time or group before the split")
+    return [r for r in out if r], advice
+
+
+# ---- dev overfitting -----------------------------------------------------------------------------------
+def dev_overfit(ctx: Context) -> tuple[list[Remedy], list[str]]:
+    s = ctx.cfg.data.split
+    if ctx.two_sources:
+        dev, test = s.dev or 0.5, s.test or 0.5
+        share = min(round(dev / (dev + test) + 0.15, 2), 0.8)
+        change = {"data.split.dev": share, "data.split.test": round(1 - share, 2)}
+    else:
+        n = sum(ctx.summary["data"]["split_sizes"].values())
+        share = min(round((s.dev or holdout_share(n)) * 1.5, 3), 0.4)
+        if share + (s.test or holdout_share(n)) + (s.train_dev or 0) >= 0.9:  # leave training something
+            return [], [f"a larger dev set: the splits leave no room for one (dev {s.dev}, test {s.test}); "
+                        "collect more data", _fewer_rounds(ctx)]
+        change = {"data.split.dev": share}
+    remedy = Remedy("dev_overfit", f"a larger dev set ({share:.0%})", "choices tuned to a small dev set fit its noise; "
+                    "a larger one is harder to overfit (this re-splits, so the next test is a fresh look)", change)
+    return [remedy], [_fewer_rounds(ctx)]
+
+
+def _fewer_rounds(ctx: Context) -> str:
+    uses = ctx.summary.get("test_evaluations", 0)
+    return (f"choose on dev fewer times: every comparison on dev fits it a little more "
+            f"(test has been evaluated {uses} time{'s' if uses != 1 else ''} for this test set)")
+
+
+CATALOG: dict[str, Callable[[Context], tuple[list[Remedy], list[str]]]] = {
+    "avoidable_bias": avoidable_bias, "variance": variance, "data_mismatch": data_mismatch, "dev_overfit": dev_overfit,
+}
+
+
+def _round(x: float) -> float:
+    """One significant digit: 0.00333 -> 0.003."""
+    return float(f"{x:.1g}")
