@@ -20,6 +20,8 @@ from scipy import stats
 P_VALUE = 0.01
 NUMERIC_EFFECT = 0.1  # Wasserstein distance, in reference standard deviations
 CATEGORICAL_EFFECT = 0.1  # Jensen-Shannon distance (base 2, in [0, 1])
+MAX_CATEGORIES = 100  # categorical tests pool the rarer values beyond this many into OTHER
+MISSING, OTHER = "<missing>", "<other>"
 PSI_BINS = 10
 _EPS = 1e-6
 
@@ -46,15 +48,13 @@ class FeatureShift:
 
 def numeric_shift(column: str, ref: np.ndarray, cur: np.ndarray) -> FeatureShift:
     """KS test, Wasserstein distance (from the sorted samples) and PSI on reference deciles."""
-    ref = np.sort(np.asarray(ref, dtype=np.float64)[~np.isnan(ref)])
-    cur = np.sort(np.asarray(cur, dtype=np.float64)[~np.isnan(cur)])
+    ref = np.asarray(ref, dtype=np.float64)
+    cur = np.asarray(cur, dtype=np.float64)
+    ref, cur = np.sort(ref[~np.isnan(ref)]), np.sort(cur[~np.isnan(cur)])
     if len(ref) == 0 or len(cur) == 0:
         return FeatureShift(column, "numeric", "ks", np.nan, np.nan, np.nan, "wasserstein/std", np.nan,
                             len(ref), len(cur), False, "-", "-")
-    both = np.concatenate([ref, cur])
-    cdf_ref = np.searchsorted(ref, both, side="right") / len(ref)
-    cdf_cur = np.searchsorted(cur, both, side="right") / len(cur)
-    ks = float(np.max(np.abs(cdf_ref - cdf_cur)))
+    ks = ks_statistic(ref, cur)
     n_eff = len(ref) * len(cur) / (len(ref) + len(cur))
     p = float(stats.kstwo.sf(ks, max(int(round(n_eff)), 1))) if n_eff < 10_000 else float(stats.kstwobign.sf(ks * np.sqrt(n_eff)))
     q = np.linspace(0, 1, 1001)[1:-1]
@@ -62,11 +62,26 @@ def numeric_shift(column: str, ref: np.ndarray, cur: np.ndarray) -> FeatureShift
     scale = float(np.std(ref)) or float(np.mean(np.abs(ref))) or 1.0
     effect = w1 / scale
     edges = np.unique(_sorted_quantiles(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
-    psi_value = psi(np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1),
-                    np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1))
+    # counts per bin [edge_k-1, edge_k), read off the sorted samples
+    psi_value = psi(np.diff(np.searchsorted(ref, edges, side="left"), prepend=0, append=len(ref)),
+                    np.diff(np.searchsorted(cur, edges, side="left"), prepend=0, append=len(cur)))
     flagged = bool(p < P_VALUE and effect >= NUMERIC_EFFECT)
     return FeatureShift(column, "numeric", "ks", ks, p, effect, "wasserstein/std", psi_value, len(ref), len(cur),
                         flagged, f"mean {ref.mean():.4g}", f"mean {cur.mean():.4g}")
+
+
+def ks_statistic(ref: np.ndarray, cur: np.ndarray) -> float:
+    """The two-sample Kolmogorov-Smirnov statistic of two sorted samples (scipy's `ks_2samp` value).
+
+    A stable argsort of the two concatenated sorted runs is a linear merge; the empirical CDFs are then
+    running counts, read after the last of each run of tied values."""
+    both = np.concatenate([ref, cur])
+    order = np.argsort(both, kind="stable")
+    from_ref = np.cumsum(order < len(ref))  # (n_ref + n_cur,) reference values at or below each position
+    from_cur = np.arange(1, len(both) + 1) - from_ref
+    values = both[order]
+    last = np.r_[values[1:] != values[:-1], True]
+    return float(np.max(np.abs(from_ref[last] / len(ref) - from_cur[last] / len(cur))))
 
 
 def _sorted_quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -78,24 +93,52 @@ def _sorted_quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def categorical_shift(column: str, ref: pd.Series, cur: pd.Series) -> FeatureShift:
-    """Chi-squared test on the contingency table, Jensen-Shannon distance, PSI over categories."""
-    ref = pd.Series(ref).astype(object).where(pd.Series(ref).notna(), "<missing>").astype(str)
-    cur = pd.Series(cur).astype(object).where(pd.Series(cur).notna(), "<missing>").astype(str)
-    a, b = ref.value_counts(), cur.value_counts()
-    cats = a.index.union(b.index)
-    a, b = a.reindex(cats, fill_value=0).to_numpy(float), b.reindex(cats, fill_value=0).to_numpy(float)
-    if len(cats) < 2:
+    """Chi-squared test on the contingency table, Jensen-Shannon distance, PSI over categories.
+
+    Beyond MAX_CATEGORIES values the rarest are pooled as '<other>': a chi-squared test over thousands of
+    sparse cells is not valid, and an id-like column would otherwise look 'shifted' value by value."""
+    names, a, b = joint_counts(ref, cur)
+    top_ref, top_cur = _top(names, a), _top(names, b)
+    if len(names) > MAX_CATEGORIES:
+        order = np.argsort(-(a + b), kind="stable")
+        keep, rest = order[: MAX_CATEGORIES - 1], order[MAX_CATEGORIES - 1 :]
+        a, b = np.r_[a[keep], a[rest].sum()], np.r_[b[keep], b[rest].sum()]
+    a, b = a.astype(float), b.astype(float)
+    if len(a) < 2:
         chi, p = 0.0, 1.0
     else:
         table = np.stack([a, b])
-        table = table[:, table.sum(0) > 0]
-        chi, p, _, _ = stats.chi2_contingency(table, correction=False)
+        chi, p, _, _ = stats.chi2_contingency(table[:, table.sum(0) > 0], correction=False)
     pa, pb = a / max(a.sum(), 1), b / max(b.sum(), 1)
     js = float(_js_distance(pa, pb))
     flagged = bool(p < P_VALUE and js >= CATEGORICAL_EFFECT)
-    top = lambda s: f"top {s.index[0]!r} {100 * s.iloc[0] / max(s.sum(), 1):.0f}%" if len(s) else "-"  # noqa: E731
     return FeatureShift(column, "categorical", "chi2", float(chi), float(p), js, "jensen-shannon", psi(a, b),
-                        len(ref), len(cur), flagged, top(ref.value_counts()), top(cur.value_counts()))
+                        int(a.sum()), int(b.sum()), flagged, top_ref, top_cur)
+
+
+def joint_counts(ref: pd.Series, cur: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """(category names as text, rows per category in ref, in cur): one factorisation of both samples,
+    text only for the distinct values ('<missing>' for missing; 1 and "1" are one category)."""
+    n_ref = len(ref)
+    both = pd.concat([pd.Series(ref), pd.Series(cur)], ignore_index=True)
+    codes, uniques = pd.factorize(both)  # -1 for missing
+    names = pd.Index(uniques).astype(str)
+    if not isinstance(both.dtype, pd.StringDtype) and names.has_duplicates:
+        remap, names = pd.factorize(names)
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    codes = np.where(codes < 0, len(names), codes)  # missing: one more category, at the end
+    a = np.bincount(codes[:n_ref], minlength=len(names) + 1)
+    b = np.bincount(codes[n_ref:], minlength=len(names) + 1)
+    if a[-1] == 0 and b[-1] == 0:
+        return pd.Index(names), a[:-1], b[:-1]
+    return pd.Index(names).append(pd.Index([MISSING])), a, b
+
+
+def _top(names: pd.Index, counts: np.ndarray) -> str:
+    if not len(counts) or counts.sum() == 0:
+        return "-"
+    i = int(np.argmax(counts))
+    return f"top {names[i]!r} {100 * counts[i] / counts.sum():.0f}%"
 
 
 def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
@@ -113,11 +156,17 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     return float(np.sum((c - r) * np.log(c / r)))
 
 
-def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] | None = None) -> list[FeatureShift]:
+def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] | None = None,
+                   max_rows: int | None = None, seed: int = 0) -> list[FeatureShift]:
     """One FeatureShift per shared column, largest effect first. `types` maps column -> numeric |
-    categorical | boolean | datetime (inferred when left out); datetimes are compared as numbers."""
+    categorical | boolean | datetime (inferred when left out); datetimes are compared as numbers.
+    `max_rows`: compare random samples of at most this many rows of each side (tests of a million rows
+    are no sharper where it matters: the effect-size gate decides)."""
     from tuneup.data import columns as cols
 
+    if max_rows is not None:
+        rng = np.random.default_rng(seed)
+        ref, cur = _sample_rows(ref, max_rows, rng), _sample_rows(cur, max_rows, rng)
     out = []
     for col in [c for c in ref.columns if c in cur.columns]:
         kind = (types or {}).get(col) or cols.infer_type(ref[col])
@@ -125,11 +174,22 @@ def feature_shifts(ref: pd.DataFrame, cur: pd.DataFrame, types: dict[str, str] |
             conv = cols.to_boolean if kind == "boolean" else cols.to_numeric
             out.append(numeric_shift(col, conv(ref[col]), conv(cur[col])))
         elif kind == "datetime":
-            as_days = lambda s: cols.to_datetime(s).astype("int64").to_numpy() / 8.64e13  # noqa: E731
-            out.append(numeric_shift(col, as_days(ref[col]), as_days(cur[col])))
+            out.append(numeric_shift(col, days(ref[col]), days(cur[col])))
         else:
             out.append(categorical_shift(col, ref[col], cur[col]))
     return sorted(out, key=lambda s: (not s.flagged, -np.nan_to_num(s.effect)))
+
+
+def days(values: pd.Series) -> np.ndarray:
+    """Dates as days since 1970 (float, NaN for missing), whatever the datetime unit."""
+    from tuneup.data import columns as cols
+
+    when = cols.to_datetime(pd.Series(values))
+    return ((when - pd.Timestamp(0)) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _sample_rows(frame: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    return frame if len(frame) <= n else frame.iloc[np.sort(rng.choice(len(frame), n, replace=False))]
 
 
 @dataclass
