@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from tuneup.checks import CheckReport, check
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
@@ -15,6 +16,6 @@ from tuneup.runs import Run
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config",
-    "init_project", "load_config", "prepare", "run",
+    "CheckReport", "Config", "ConfigError", "DataError", "Run", "TrainingError", "UserError", "__version__", "check",
+    "demo", "demo_config", "init_project", "load_config", "prepare", "run",
 ]

@@ -76,13 +76,15 @@ def run(
     name: Annotated[str | None, typer.Option("--name", help="The run folder's name.")] = None,
     final: Annotated[bool, typer.Option(help="Also evaluate on test (once; recorded in the test ledger).")] = False,
     resume: Annotated[str | None, typer.Option(help="Continue a killed run (its folder or name).")] = None,
+    force: Annotated[bool, typer.Option(help="Train even when the data checks find errors.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Split, run baselines, train, evaluate; print the error ladder."""
+    """Check the data, split, run baselines, train, evaluate; print the error ladder."""
     import tuneup
 
     start(json)
     if config is None and resume is None:
         raise UserError("tuneup run needs a CONFIG (e.g. tuneup.yaml), or --resume RUN")
-    result = tuneup.run(config, overrides(set_), name=name, final=final, resume=resume, progress=not json)
+    result = tuneup.run(config, overrides(set_), name=name, final=final, resume=resume, progress=not json,
+                        force=force)
     show_run(result, json)
