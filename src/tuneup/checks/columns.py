@@ -10,7 +10,7 @@ import pandas as pd
 
 from tuneup.checks.context import CheckData
 from tuneup.checks.report import Finding
-from tuneup.data.shift import image_stats, sorted_quantiles
+from tuneup.data.shift import sorted_quantiles
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 BINS = 20  # histogram bins (numbers with at most this many distinct values: one bar per value)
@@ -139,7 +139,7 @@ def _names(columns: list[str]) -> str:
 def image_columns(data: CheckData) -> dict[str, Any]:
     """Image statistics summarised like numeric columns (on a sample of the images for large sets)."""
     rows = data.sample(np.arange(len(data.dataset)), IMAGE_SAMPLE, salt=1)
-    stats = image_stats(data.dataset.images[rows])
+    stats = data.image_statistics(rows)
     summaries = [{"column": c, "type": "numeric", "rows": len(rows), "missing": 0, "missing_share": 0.0,
                   **numeric_summary(stats[c].to_numpy(np.float64))} for c in stats.columns]
     return {"columns": summaries, "image_shape": list(data.dataset.images.shape[1:]), "images": len(data.dataset),

@@ -11,7 +11,7 @@ import pandas as pd
 from tuneup.config import Config
 from tuneup.data import columns as cols
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
-from tuneup.data.shift import days
+from tuneup.data.shift import IMAGE_STATS, days, image_stats
 from tuneup.data.split import Splits
 
 HOLDOUT = ("dev", "test")  # what measures the model: a copy of a training example here is a leak
@@ -148,6 +148,17 @@ class CheckData:
     def usable(self) -> list[str]:
         """Features a model can learn from: not constant, not identifier-like."""
         return [c for c in self.types if c not in self.suspicious]
+
+    @cached_property
+    def _image_stats(self) -> np.ndarray:
+        return np.full((len(self.dataset), len(IMAGE_STATS)), np.nan, dtype=np.float64)
+
+    def image_statistics(self, rows: np.ndarray) -> pd.DataFrame:
+        """Brightness, contrast, sharpness and noise of the images at `rows`, each image computed once."""
+        todo = rows[np.isnan(self._image_stats[rows, 0])]
+        if len(todo):
+            self._image_stats[todo] = image_stats(self.dataset.images[todo]).to_numpy()
+        return pd.DataFrame(self._image_stats[rows], columns=list(IMAGE_STATS))
 
     @property
     def compared(self) -> list[str]:

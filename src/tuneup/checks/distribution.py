@@ -21,7 +21,7 @@ MAX_ROWS = 200_000  # per side: tests on a random sample this big (the effect-si
 MAX_IMAGES = 5_000  # per side, for image statistics
 DOMAIN_AUC = 0.7  # a domain classifier this good: the sources are told apart easily
 DOMAIN_ROWS = 20_000  # examples the domain classifier sees, half from each side
-THUMB = 8  # images: the domain classifier also sees an 8x8 grey thumbnail
+THUMB = 4  # images: the domain classifier also sees a 4x4 grey thumbnail (where the light and the ink are)
 
 SAME = {
     ("train", "dev"): "a random split should not differ like this: is the file sorted (by time, by class)?",
@@ -63,7 +63,7 @@ def compare(data: CheckData, a: np.ndarray, b: np.ndarray, salt: int, domain: bo
         usable = [c for c in data.types if c not in data.suspicious]
         shifts = shift.feature_shifts(data.features.iloc[a][usable], data.features.iloc[b][usable], data.types)
     else:
-        images = shift.image_shift(data.dataset.images[a], data.dataset.images[b])
+        images = shift.compare_image_stats(data.image_statistics(a), data.image_statistics(b))
         shifts = images.stats
         out["images"] = images.to_dict()
     out["features"] = [s.to_dict() for s in shifts]
@@ -86,18 +86,18 @@ def domain_classifier(data: CheckData, a: np.ndarray, b: np.ndarray) -> shift.Do
     a, b = data.sample(a, half, salt=30), data.sample(b, half, salt=31)
     if data.kind == "table":
         m = data.matrix(np.r_[a, b])
-        return shift.domain_classifier(m.x[: len(a)], m.x[len(a) :], m.names, max_rows=DOMAIN_ROWS, seed=data.seed)
-    x, names = image_features(data.dataset.images, np.r_[a, b])
+        x, names = m.x, m.names
+    else:
+        x, names = image_features(data, np.r_[a, b])
     return shift.domain_classifier(x[: len(a)], x[len(a) :], names, max_rows=DOMAIN_ROWS, seed=data.seed)
 
 
-def image_features(images: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Image statistics and an 8x8 grey thumbnail per image: what a domain classifier can tell apart."""
+def image_features(data: CheckData, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Image statistics and a coarse grey thumbnail per image: what a domain classifier can tell apart."""
     from tuneup.checks.hashing import grey_thumbnails
 
-    picked = images[rows]
-    stats = shift.image_stats(picked)
-    thumb = grey_thumbnails(picked, (THUMB, THUMB)).reshape(len(rows), -1) / 255.0
+    stats = data.image_statistics(rows)
+    thumb = grey_thumbnails(data.dataset.images[rows], (THUMB, THUMB)).reshape(len(rows), -1) / 255.0
     names = list(stats.columns) + [f"pixel {r},{c}" for r in range(THUMB) for c in range(THUMB)]
     return np.hstack([stats.to_numpy(np.float32), thumb.astype(np.float32)]), names
 

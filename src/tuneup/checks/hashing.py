@@ -16,9 +16,10 @@ import pandas as pd
 
 SIGNIFICANT = 4  # near-duplicate rows: numbers equal to about this many significant digits
 NEAR_CORRELATION = 0.99  # near-duplicate images: grey thumbnails at least this correlated
-THUMB = 32  # thumbnail side for the confirmation
+THUMB = 16  # thumbnail side for the confirmation (16x16 tells different digits apart as well as 32x32)
 BANDS = 4  # dHash split into bands of 16 bits: a pair within 3 bits shares at least one band
-MAX_BUCKET = 2_000  # band values shared by more images than this (flat backgrounds) propose no pairs
+MAX_HAMMING = 10  # dHash bits two near copies may differ in (noise flips a few; different images, many)
+MAX_BUCKET = 500  # band values shared by more images than this (flat backgrounds) propose no pairs
 CHUNK = 4096
 _PRIME = np.uint64(1099511628211)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment: zero does not stay zero
@@ -110,8 +111,10 @@ def thumbnails(images: np.ndarray) -> np.ndarray:
 
 def near_pairs(dhash: np.ndarray, images: np.ndarray, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     """(k, 2) pairs of rows (one from `a`, one from `b`; within `a` when b is None, i < j) whose dHashes
-    share a band and whose thumbnails correlate at least NEAR_CORRELATION."""
+    share a band and differ in at most MAX_HAMMING bits, and whose thumbnails correlate at least
+    NEAR_CORRELATION."""
     pairs = candidate_pairs(dhash, a, b)
+    pairs = pairs[np.bitwise_count(dhash[pairs[:, 0]] ^ dhash[pairs[:, 1]]) <= MAX_HAMMING]
     if not len(pairs):
         return pairs
     rows, where = np.unique(pairs, return_inverse=True)
@@ -139,4 +142,6 @@ def candidate_pairs(dhash: np.ndarray, a: np.ndarray, b: np.ndarray | None = Non
         pairs = left.merge(right, on="key")[["i", "j"]].to_numpy(dtype=np.int64)
         found.append(pairs[pairs[:, 0] < pairs[:, 1]] if within else pairs)
     pairs = np.concatenate(found)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+    n = int(pairs.max()) + 1 if len(pairs) else 1
+    flat = np.unique(pairs[:, 0] * n + pairs[:, 1])  # one key per pair: far faster than unique rows
+    return np.stack([flat // n, flat % n], axis=1)

@@ -1,9 +1,12 @@
 """Target leakage: a single feature that alone predicts the target almost perfectly on held-out data is
 usually the label in disguise (recorded after the fact, derived from it, or joined in by mistake).
 
-Each feature gets its own small model fitted on train and scored on dev: a depth-limited tree for
-numbers, booleans and dates; for categories, the most common label (or mean) per category, which is the
-tree with one leaf per value. Score: balanced accuracy (chance = 1/classes) or R²."""
+Each feature gets its own small model fitted on train and scored on dev: a tree with at most 64 leaves
+for numbers, booleans and dates; for categories, the most common label (or mean) per category, which is the
+tree with one leaf per value. Score: balanced accuracy (chance = 1/classes) or R² (regression: the better of
+the tree and a straight line, which follows a copied number into the tails where a tree cannot).
+
+A missing-value pattern can itself leak; it is a value of its own here (NaN for trees, a category)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +18,7 @@ from tuneup.checks.context import CheckData
 from tuneup.checks.report import Finding
 
 LEAK_SCORE = 0.98  # a single feature this good on dev: flagged
-DEPTH = 4
+LEAVES = 64  # a step function this fine follows a copied number closely (R² > 0.99), a threshold exactly
 MAX_FIT, MAX_SCORE = 20_000, 20_000  # rows sampled from train (fit) and dev (score): enough to see a leak
 
 
@@ -58,18 +61,36 @@ def single_feature_score(data: CheckData, name: str, fit: np.ndarray, score: np.
     if data.types[name] == "categorical":
         pred = category_lookup(data.factorized(name)[0], fit, score, y, data.classification)
     else:
-        pred = tree_predict(data.column_values(name), fit, score, y, data.classification, data.seed)
+        x = data.column_values(name)
+        pred = tree_predict(x, fit, score, y, data.classification, data.seed)
+        if not data.classification:  # a tree cannot follow a copied number into the tails; a line can
+            return max(float(r2_score(y[score], pred)), line_r2(x, fit, score, y))
     if data.classification:
         return float(balanced_accuracy_score(y[score], pred))
     return float(r2_score(y[score], pred))
 
 
-def tree_predict(x: np.ndarray, fit: np.ndarray, score: np.ndarray, y: np.ndarray, classify: bool,
-                 seed: int) -> np.ndarray:
+def line_r2(x: np.ndarray, fit: np.ndarray, score: np.ndarray, y: np.ndarray) -> float:
+    """Holdout R² of a straight line fitted on train (rows with the feature present)."""
+    from sklearn.metrics import r2_score
+
+    ok_fit, ok_score = fit[np.isfinite(x[fit])], score[np.isfinite(x[score])]
+    if len(ok_fit) < 3 or len(ok_score) < 3 or np.ptp(x[ok_fit]) == 0:
+        return -np.inf
+    slope, intercept = np.polyfit(x[ok_fit], y[ok_fit], 1)
+    return float(r2_score(y[ok_score], slope * x[ok_score] + intercept))
+
+
+def small_tree(classify: bool, seed: int):
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     kind = DecisionTreeClassifier if classify else DecisionTreeRegressor
-    tree = kind(max_depth=DEPTH, min_samples_leaf=5, random_state=seed)
+    return kind(max_leaf_nodes=LEAVES, min_samples_leaf=5, random_state=seed)
+
+
+def tree_predict(x: np.ndarray, fit: np.ndarray, score: np.ndarray, y: np.ndarray, classify: bool,
+                 seed: int) -> np.ndarray:
+    tree = small_tree(classify, seed)
     x = np.where(np.isinf(x), np.nan, x)  # trees take NaN (missing), not infinities
     tree.fit(x[fit, None], y[fit])
     return tree.predict(x[score, None])
