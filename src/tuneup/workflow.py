@@ -171,7 +171,7 @@ def run(
     cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
-    report = before_run(prepared, force)
+    report = before_run(prepared, force, progress)
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)

@@ -66,7 +66,7 @@ class CheckData:
         """At most `n` of `rows`, drawn with the split seed (sorted, so frames keep their order)."""
         if len(rows) <= n:
             return rows
-        rng = np.random.default_rng([self.seed, salt])
+        rng = np.random.default_rng([abs(self.seed), salt])
         return np.sort(rng.choice(rows, n, replace=False))
 
     # ---- labels ------------------------------------------------------------------------------------

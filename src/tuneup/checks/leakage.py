@@ -28,6 +28,8 @@ def check(data: CheckData) -> tuple[dict[str, Any], list[Finding]]:
     if data.task == "multilabel":
         return {"skipped": "multilabel: not tested"}, []
     fit, score = data.sample(data.rows("train"), MAX_FIT, salt=2), data.sample(data.rows("dev"), MAX_SCORE, salt=3)
+    if len(fit) < 10 or len(score) < 10:
+        return {"skipped": "too few train or dev examples to score single features"}, []
     y = target(data)
     scorer = "balanced_accuracy" if data.classification else "r2"
     results = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +28,29 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def check(cfg: Config | str | Path | dict, overrides: dict[str, Any] | None = None) -> CheckReport:
+def check(cfg: Config | str | Path | dict, overrides: dict[str, Any] | None = None,
+          progress: bool = True) -> CheckReport:
     """Understand and validate the data of a config before trusting any number trained on it."""
     cfg = load_config(cfg, overrides)
     started = time.perf_counter()
     data = load(cfg)
-    return run_checks(data, {"load_and_split": time.perf_counter() - started})
+    return run_checks(data, {"load_and_split": time.perf_counter() - started}, progress)
 
 
-def run_checks(data: CheckData, timing: dict[str, float] | None = None) -> CheckReport:
+def run_checks(data: CheckData, timing: dict[str, float] | None = None, progress: bool = True) -> CheckReport:
     timing = dict(timing or {})
     started = time.perf_counter()
     sections: dict[str, dict[str, Any]] = {}
     findings: list[Finding] = []
-    with _progress.task("checking the data", total=len(CHECKS)) as bar, quiet_threads():
+    bar_or_not = _progress.task("checking the data", total=len(CHECKS)) if progress else nullcontext(None)
+    with bar_or_not as bar, quiet_threads():
         for name, run in CHECKS.items():
             t0 = time.perf_counter()
             sections[name], found = run(data)
             findings.extend(found)
             timing[name] = time.perf_counter() - t0
-            bar.advance(check=name, seconds=f"{timing[name]:.1f}")
+            if bar is not None:
+                bar.advance(check=name, seconds=f"{timing[name]:.1f}")
     timing["checks"] = time.perf_counter() - started
     return CheckReport(overview(data), findings, sections, timing)
 
@@ -83,25 +86,29 @@ def quiet_threads():
 
 
 # ---- the gate in front of `tuneup run` ------------------------------------------------------------
-_last: tuple[Any, Any, tuple, CheckReport] | None = None  # (weakref to dataset, to splits, settings, report)
+# The improve loop and sweeps call `tuneup.run` many times on one prepared data set: check it once per
+# data set (held weakly) and per setting the advice depends on.
+_cache: dict[str, Any] = {"dataset": None, "splits": None, "reports": {}}
 
 
-def before_run(prepared, force: bool = False) -> CheckReport:
-    """Check the prepared data (once per prepared data set and advice-relevant settings); print warnings;
-    raise ChecksFailed on errors unless `force`."""
-    global _last
+def before_run(prepared, force: bool = False, progress: bool = True) -> CheckReport:
+    """Check the prepared data; print warnings; raise ChecksFailed on errors unless `force`."""
     cfg = prepared.cfg
     settings = (cfg.metric, cfg.train.class_weights, cfg.data.split.target_in_train, tuple(map(str, cfg.data.drop)))
-    if _last and _last[0]() is prepared.dataset and _last[1]() is prepared.splits and _last[2] == settings:
-        report = _last[3]
-    else:
+    same_data = _cache["dataset"] is not None and _cache["dataset"]() is prepared.dataset \
+        and _cache["splits"]() is prepared.splits
+    if not same_data:
+        _cache.update(dataset=weakref.ref(prepared.dataset), splits=weakref.ref(prepared.splits), reports={})
+    report = _cache["reports"].get(settings)
+    if report is None:
         types = {c["name"]: c["type"] for c in prepared.encoder.spec.get("columns", [])}
         data = CheckData(cfg, prepared.dataset, prepared.splits, types or feature_types(prepared.dataset, cfg),
                          [str(n) for n in prepared.notes])
-        report = run_checks(data)
-        _last = (weakref.ref(prepared.dataset), weakref.ref(prepared.splits), settings, report)
-    for f in report.warnings:
-        _progress.warn(f"check: {f.line()}")
+        report = _cache["reports"][settings] = run_checks(data, progress=progress)
+        for f in report.warnings:
+            _progress.warn(f"check: {f.line()}")
+    elif report.warnings:  # said in full the first time
+        _progress.info(f"check: the same {len(report.warnings)} warnings as before")
     if report.errors and not force:
         raise ChecksFailed(report, _config_name(cfg))
     for f in report.errors:
