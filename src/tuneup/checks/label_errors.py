@@ -135,7 +135,8 @@ def summarize(data: CheckData, rows, y, probs, ranked, classes, model, method) -
         return section, []
     strong = quality["balanced_accuracy"] >= STRONG
     top = suspects[0]
-    title = (f"{len(ranked)} suspected label errors ({100 * share:.1f}%); most suspicious: '{top['id']}' labelled "
+    title = (f"{len(ranked)} suspected label error{'s' if len(ranked) > 1 else ''} ({100 * share:.1f}%); "
+             f"most suspicious: '{top['id']}' labelled "
              f"{top['given']!r}, the model says {top['suggested']!r} ({100 * top['confidence']:.0f}%)")
     advice = "review the suspects listed in the report and fix the labels that are wrong"
     if not strong:

@@ -27,6 +27,7 @@ def summary(report: CheckReport) -> Group:
     parts: list[Any] = [Text(headline(report), style="bold")]
     parts += [Text(f"  inferred {n}", style="dim") for n in report.overview.get("inferred", [])]
     parts.append(findings_table(report))
+    parts += [Text(line, style="dim") for line in glance(report)]
     for table in (columns_table(report), classes_table(report), shift_table(report), suspects_table(report)):
         if table is not None:
             parts.append(table)
@@ -50,6 +51,29 @@ def findings_table(report: CheckReport) -> Table | Text:
         t.add_row(Text(f.severity.upper() if f.severity == "error" else f.severity, style=STYLE[f.severity]),
                   f.check, body)
     return t
+
+
+def glance(report: CheckReport) -> list[str]:
+    """One line per check that found nothing worth a finding, so silence reads as 'checked'."""
+    sec, lines = report.sections, []
+    lk = sec.get("leakage", {})
+    if lk.get("features"):
+        top = ", ".join(f"{f['column']} {f['score']:.2f}" for f in lk["features"][:3])
+        lines.append(f"strongest single features ({lk['scorer']} on dev): {top}")
+    dup = sec.get("duplicates", {})
+    if "within" in dup:
+        across = dup.get("train_vs_holdout", {})
+        lines.append(f"duplicates: {dup['within']['exact_copies']:,} exact copies within the data, "
+                     f"{across.get('exact', 0) + across.get('near', 0):,} dev/test examples copying training ones")
+    conflicts = sec.get("conflicting_labels", {})
+    if "groups" in conflicts:
+        lines.append(f"conflicting labels: {conflicts['groups']:,} groups of identical examples with different labels")
+    labels = sec.get("label_errors", {})
+    if "checked" in labels:
+        c = labels["checked"]
+        lines.append(f"label check: {c['rows']:,} of {c['of']:,} examples{' (a random sample)' if c['sampled'] else ''}, "
+                     f"{labels['suspected']:,} suspects")
+    return lines
 
 
 def column_text(c: dict[str, Any]) -> str:
@@ -139,11 +163,16 @@ def footer(report: CheckReport) -> str:
     checks = {k: v for k, v in report.timing.items() if k not in ("checks", *TIMED)}
     slowest = max(checks, key=checks.get) if checks else None
     total = report.timing.get("checks", 0.0) + sum(report.timing.get(k, 0.0) for k in TIMED)
-    line = (f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes; {total:.1f}s"
+    counted = ", ".join(_count(c[k], word) for k, word in (("error", "error"), ("warning", "warning"), ("info", "note")))
+    line = (f"{counted}; {total:.1f}s"
             + (f" (slowest check: {slowest} {checks[slowest]:.1f}s)" if slowest else ""))
     if c["error"]:
         line += "\n`tuneup run` stops on errors until they are fixed (or is run with --force)"
     return line
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # ---- HTML ------------------------------------------------------------------------------------------
