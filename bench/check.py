@@ -43,7 +43,7 @@ def make(n: int, seed: int = 0, shifted: bool = False) -> pd.DataFrame:
     d["flag0"], d["flag1"] = rng.random(n) < 0.3, rng.random(n) < 0.7
     d["opened"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
     d["updated"] = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 3600 * 24 * 300, n), unit="s")
-    d["session"] = np.char.add("s", rng.permutation(n).astype(str)) if not shifted else np.char.add("t", np.arange(n).astype(str))
+    d["session"] = np.char.add("t" if shifted else "s", rng.permutation(n).astype(str))  # unique per row
     d["constant"] = "v1"
     df = pd.DataFrame(d)
     logit = 0.8 * (df.num01 - 1) + 0.5 * (df.cat0 == "c0_1") - 2.2 + 0.06 * df.count1 + rng.normal(0, 1, n)

@@ -74,7 +74,8 @@ def test_coarse_features_downgrade_cross_split_copies(tmp_path):
     df = pd.DataFrame({"a": rng.choice(["x", "y"], n), "b": rng.choice(["u", "v", "w"], n),
                        "label": rng.choice(["yes", "no"], n)})
     df.to_csv(tmp_path / "coarse.csv", index=False)
-    report = tuneup.check({"name": "coarse", "data": {"train": {"path": str(tmp_path / "coarse.csv"), "target": "label"}}})
+    source = {"path": str(tmp_path / "coarse.csv"), "target": "label"}
+    report = tuneup.check({"name": "coarse", "data": {"train": source}})
     assert report.sections["duplicates"]["coarse"]
     found = [f for f in report.findings if f.check == "duplicates" and "dev/test" in f.title]
     assert found and all(f.severity == "warning" for f in found)

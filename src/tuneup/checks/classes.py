@@ -30,8 +30,8 @@ def check(data: CheckData) -> tuple[dict[str, Any], list[Finding]]:
     ratio = float(total.iloc[-1] / total.iloc[0])
     counts = [{"class": c, "count": int(total[c]), "share": float(total[c] / total.sum()),
                "splits": {s: int(table.loc[c, s]) for s in table.columns}} for c in total.index]
-    section = {"classes": counts, "smallest_to_largest": ratio, "imbalance_ratio": float(total.iloc[0] / total.iloc[-1]),
-               "skewed": ratio < SKEWED, "advice": []}
+    section = {"classes": counts, "smallest_to_largest": ratio,
+               "imbalance_ratio": float(total.iloc[0] / total.iloc[-1]), "skewed": ratio < SKEWED, "advice": []}
     found = []
     if ratio < SKEWED:
         section["advice"] = advice(data)
@@ -88,7 +88,8 @@ def coverage(table: pd.DataFrame) -> list[Finding]:
                 [f"{len(absent)} missing entirely"] if absent else [])
             found.append(Finding(
                 "warning", "classes", f"{split}: {' and '.join(parts)} ({', '.join(map(repr, (few + absent)[:5]))})",
-                f"per-class numbers on {split} are mostly noise for them; collect more, or use K-fold (data.split.folds)",
+                f"per-class numbers on {split} are mostly noise for them; collect more, or use K-fold "
+                "(data.split.folds)",
                 data={"few": few, "absent": absent}))
     return found
 

@@ -108,7 +108,8 @@ def findings(data: CheckData, summaries: list[dict[str, Any]]) -> list[Finding]:
     if ids:
         found.append(Finding(
             "warning", "columns", f"{_names(ids)} {'is' if len(ids) == 1 else 'are'} unique per row (identifier-like)",
-            "a model can only memorise identifiers; name the one that identifies examples as data.train.id, drop the rest",
+            "a model can only memorise identifiers; name the one that identifies examples as data.train.id, "
+            "drop the rest",
             ids, {"data.drop": drop + ids}))
     mostly = [s for s in summaries if s["missing_share"] >= MOSTLY_MISSING and s["column"] not in data.suspicious]
     for s in mostly:

@@ -35,8 +35,8 @@ def check(data: CheckData) -> tuple[dict[str, Any], list[Finding]]:
     example = ", ".join(f"'{e['id']}' = {e['label']!r}" for e in first[:3])
     found = Finding(
         "warning", "conflicting_labels",
-        f"{len(rows)} examples in {len(clashing)} groups have identical {'pixels' if data.kind == 'image' else 'features'} "
-        f"but different labels (e.g. {example})",
+        f"{len(rows)} examples in {len(clashing)} groups have identical "
+        f"{'pixels' if data.kind == 'image' else 'features'} but different labels (e.g. {example})",
         "check those labels; if they are right, the features miss what decides the label",
         data={"groups": int(len(clashing)), "rows": int(len(rows))})
     return section, [found]

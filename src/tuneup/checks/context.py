@@ -167,14 +167,28 @@ class CheckData:
         kept = [c for c in self.types if self.suspicious.get(c) != "identifier"]
         return kept or list(self.types)
 
-    @cached_property
+    @property
     def exact_hashes(self) -> np.ndarray:
         """(N,) uint64 per example: of its compared features (tables) or its decoded pixels (images)."""
+        return self._hashes[0]
+
+    @property
+    def near_hashes(self) -> np.ndarray:
+        """Tables: (N,) uint64 per example after rounding numbers and folding text (see `hashing`)."""
+        return self._hashes[1]
+
+    @cached_property
+    def _hashes(self) -> tuple[np.ndarray, np.ndarray | None]:
         from tuneup.checks import hashing
 
         if self.kind == "image":
-            return hashing.pixel_hashes(self.dataset.images)
-        return hashing.combine([self.exact_values(c) for c in self.compared])
+            return hashing.pixel_hashes(self.dataset.images), None
+        columns = []
+        for c in self.compared:
+            values = self.exact_values(c)
+            uniques = self.factorized(c)[1] if self.types[c] == "categorical" else None
+            columns.append((values, hashing.near_values(values, self.types[c], uniques)))
+        return hashing.combine_both(columns)
 
     def exact_values(self, name: str) -> np.ndarray:
         """A column as numbers that are equal exactly when the values are: category codes or float64."""

@@ -47,9 +47,7 @@ class Keys:
         if data.kind == "image":
             self.dhash = hashing.difference_hashes(data.dataset.images)
         else:
-            self.near = hashing.combine([hashing.near_values(data.exact_values(c), data.types[c],
-                                                             data.factorized(c)[1] if data.types[c] == "categorical" else None)
-                                         for c in data.compared])
+            self.near = data.near_hashes
 
     def near_matches(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """(k, 2) pairs (row in a, row in b) that are near copies (exact ones included)."""
@@ -157,12 +155,13 @@ def across_finding(name: str, result: dict[str, Any], severity: str, coarse: boo
     e = result["examples"][0]
     advice = ADVICE[name]
     if coarse and name == "train_vs_holdout":
-        advice = (f"the features allow so few combinations that identical rows are expected by chance ({100 * within_train:.0f}% "
-                  "of train rows have a twin in train); " + advice)
+        advice = ("the features allow so few combinations that identical rows are expected by chance "
+                  f"({100 * within_train:.0f}% of train rows have a twin in train); " + advice)
     return Finding(
         severity, "duplicates",
         f"{n} {TITLES[name]} ({kinds}; {100 * result['share']:.1f}% of them; e.g. '{e['id']}' ({e['split']}) = "
-        f"'{e['twin']}' ({e['twin_split']}))", advice, data={"comparison": name, **{k: result[k] for k in ("exact", "near")}})
+        f"'{e['twin']}' ({e['twin_split']}))", advice,
+        data={"comparison": name, "exact": result["exact"], "near": result["near"]})
 
 
 def within_findings(data: CheckData, w: dict[str, Any]) -> list[Finding]:

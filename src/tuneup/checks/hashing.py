@@ -1,12 +1,14 @@
 """Fingerprints for finding the same example twice.
 
-Tables: a 64-bit hash of each row's features (exact), and of the row after rounding numbers to 4
-significant digits and folding text case and spaces (near); columns are hashed as numbers or category
-codes and mixed, which is several times faster than hashing a million strings per column. Images: a hash of the decoded pixels
-(exact) and a 64-bit difference hash (dHash: is each cell of an 8x9 grey thumbnail brighter than its
-left neighbour?), which survives resizing, re-encoding, brightness, contrast and mild blur or noise.
-Perceptual hashes of different images can collide, so candidate pairs are confirmed on the pixels:
-the correlation of their grey thumbnails (blind to brightness and contrast) must reach NEAR_CORRELATION."""
+Tables: a 64-bit hash of each row's features (exact), and of the row with numbers cut to about 4
+significant digits and text folded (case, spaces) (near). Columns are hashed as numbers or category codes
+and mixed (SplitMix64): several times faster than hashing a million strings per column.
+
+Images: a hash of the decoded pixels (exact), and a 64-bit difference hash (dHash: is each cell of an 8x9
+grey thumbnail brighter than its left neighbour?), which survives resizing, re-encoding, brightness,
+contrast and mild blur or noise. Perceptual hashes of different images can collide, so candidate pairs are
+confirmed on the pixels: the correlation of their grey thumbnails (blind to brightness and contrast) must
+reach NEAR_CORRELATION."""
 from __future__ import annotations
 
 import hashlib
@@ -27,18 +29,28 @@ MANTISSA_BITS = 13  # 2**-13 ~ 1.2e-4: about 4 significant decimal digits
 _KEEP = ~np.uint64((1 << (52 - MANTISSA_BITS)) - 1)
 
 
-def combine(columns: list[np.ndarray]) -> np.ndarray:
-    """(N,) uint64 row hashes from per-column values (numbers or integer codes): equal rows, equal hashes."""
-    out = np.zeros(len(columns[0]) if columns else 0, dtype=np.uint64)
-    for values in columns:
-        if values.dtype.kind == "f":
-            floats = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 and 0.0 hash alike
-            bits = np.where(np.isnan(floats), np.nan, floats).view(np.uint64)  # one NaN, whatever its payload
-        else:
-            bits = np.asarray(values).astype(np.int64).view(np.uint64)
-        out ^= _mix(bits + _GOLDEN)
-        out *= _PRIME  # wraps around
-    return out
+def combine_both(columns: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact and near row hashes in one pass over (exact values, near values) per column; a column whose
+    near values are the exact ones (the same array) is mixed once for both."""
+    n = len(columns[0][0]) if columns else 0
+    exact, near = np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.uint64)
+    for values, near_values in columns:
+        mixed = column_hash(values)
+        exact ^= mixed
+        exact *= _PRIME  # wraps around
+        near ^= mixed if near_values is values else column_hash(near_values)
+        near *= _PRIME
+    return exact, near
+
+
+def column_hash(values: np.ndarray) -> np.ndarray:
+    """(N,) uint64 per value: equal values (all NaNs alike, -0.0 as 0.0), equal hashes."""
+    if values.dtype.kind == "f":
+        floats = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 and 0.0 hash alike
+        bits = np.where(np.isnan(floats), np.nan, floats).view(np.uint64)  # one NaN, whatever its payload
+    else:
+        bits = np.asarray(values).astype(np.int64).view(np.uint64)
+    return _mix(bits + _GOLDEN)
 
 
 def _mix(v: np.ndarray) -> np.ndarray:
@@ -60,6 +72,8 @@ def near_values(values: np.ndarray, kind: str, uniques: pd.Index | None = None) 
         return values
     folded = uniques.astype(str).str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
     refold, _ = pd.factorize(folded)
+    if np.array_equal(refold, np.arange(len(uniques))):
+        return values  # no two texts merge: the exact codes (and their hash) serve
     return np.where(values >= 0, refold[np.maximum(values, 0)], -1)
 
 

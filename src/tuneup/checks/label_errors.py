@@ -18,7 +18,7 @@ from tuneup.checks.report import Finding
 
 FOLDS = 3
 MAX_CHECKED = {"table": 50_000, "image": 20_000}  # examples checked (a random sample beyond this)
-MAX_FIT = {"table": 20_000, "image": 10_000}  # examples each fold's model is fitted on
+MAX_FIT = {"table": 10_000, "image": 10_000}  # examples each fold's model is fitted on
 STRONG = 0.85  # out-of-fold balanced accuracy from which the suspects deserve a warning
 SHOWN = 20
 CHUNK = 65_536

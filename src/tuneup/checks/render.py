@@ -71,8 +71,8 @@ def glance(report: CheckReport) -> list[str]:
     labels = sec.get("label_errors", {})
     if "checked" in labels:
         c = labels["checked"]
-        lines.append(f"label check: {c['rows']:,} of {c['of']:,} examples{' (a random sample)' if c['sampled'] else ''}, "
-                     f"{labels['suspected']:,} suspects")
+        sample = " (a random sample)" if c["sampled"] else ""
+        lines.append(f"label check: {c['rows']:,} of {c['of']:,} examples{sample}, {labels['suspected']:,} suspects")
     return lines
 
 
@@ -163,7 +163,7 @@ def footer(report: CheckReport) -> str:
     checks = {k: v for k, v in report.timing.items() if k not in ("checks", *TIMED)}
     slowest = max(checks, key=checks.get) if checks else None
     total = report.timing.get("checks", 0.0) + sum(report.timing.get(k, 0.0) for k in TIMED)
-    counted = ", ".join(_count(c[k], word) for k, word in (("error", "error"), ("warning", "warning"), ("info", "note")))
+    counted = ", ".join(_count(c[k], w) for k, w in (("error", "error"), ("warning", "warning"), ("info", "note")))
     line = (f"{counted}; {total:.1f}s"
             + (f" (slowest check: {slowest} {checks[slowest]:.1f}s)" if slowest else ""))
     if c["error"]:
@@ -191,8 +191,8 @@ def html_report(report: CheckReport) -> str:
     parts = [f"<div><b>{html.escape(headline(report))}</b>", f"<ul>{items or '<li>nothing stands out</li>'}</ul>"]
     cols = report.sections.get("columns", {}).get("columns")
     if cols:
-        parts.append(_table(["column", "type", "missing", "distinct", "values"],
-                            [[c["column"], c["type"], c["missing"], c.get("distinct", 0), column_text(c)] for c in cols]))
+        rows = [[c["column"], c["type"], c["missing"], c.get("distinct", 0), column_text(c)] for c in cols]
+        parts.append(_table(["column", "type", "missing", "distinct", "values"], rows))
     cl = report.sections.get("classes", {}).get("classes")
     if cl:
         parts.append(_table(["class", "count", "share"], [[c["class"], c["count"], f"{100 * c['share']:.1f}%"]

@@ -38,7 +38,8 @@ def check(data: CheckData) -> tuple[dict[str, Any], list[Finding]]:
     return {"columns": results}, found
 
 
-def unseen_values(codes: np.ndarray, uniques: pd.Index, train: np.ndarray, held: dict[str, np.ndarray]) -> dict[str, Any]:
+def unseen_values(codes: np.ndarray, uniques: pd.Index, train: np.ndarray,
+                  held: dict[str, np.ndarray]) -> dict[str, Any]:
     """`codes`: category codes, -1 for missing (a value of its own, always 'seen')."""
     in_train = np.zeros(len(uniques) + 1, dtype=bool)
     in_train[codes[train]] = True
