@@ -221,13 +221,14 @@ def domain_classifier(ref: np.ndarray, cur: np.ndarray, names: list[str], max_ro
     x = np.vstack([ref, cur])
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     aucs = []
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    # 50 rounds at twice the default rate: the same AUC to within its noise here, at half the cost
+    model = HistGradientBoostingClassifier(max_iter=50, learning_rate=0.2, random_state=seed)
     for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(x, y):
         model.fit(x[tr], y[tr])
         aucs.append(roc_auc_score(y[te], model.predict_proba(x[te])[:, 1]))
-    # on 2,000 held-out rows: enough to rank features, and predicting is what permutation importance costs
+    # on 1,000 held-out rows: enough to rank features, and predicting is what permutation importance costs
     imp = permutation_importance(model, x[te], y[te], scoring="roc_auc", n_repeats=3, random_state=seed,
-                                 max_samples=min(2_000, len(te)))
+                                 max_samples=min(1_000, len(te)))
     order = np.argsort(-imp.importances_mean)[:10]
     top = [(names[i], float(imp.importances_mean[i])) for i in order if imp.importances_mean[i] > 0.005]
     return DomainClassifier(float(np.mean(aucs)), float(np.std(aucs)), len(ref), len(cur), top)
