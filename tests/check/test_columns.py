@@ -86,3 +86,17 @@ def test_image_statistics_are_summarised(tmp_path):
     assert names == ["brightness", "contrast", "sharpness", "noise"]
     assert report.sections["columns"]["image_shape"] == [1, 16, 16]
     assert pd.Series([c["rows"] for c in report.sections["columns"]["columns"]]).eq(24).all()
+
+
+def test_a_table_with_nothing_to_learn_from_still_checks(tmp_path):
+    n = 120
+    df = pd.DataFrame({"ticket": [f"t{i}" for i in range(n)], "site": "lyon",
+                       "churn": np.random.default_rng(0).choice(["yes", "no"], n)})
+    target = df.assign(ticket=[f"u{i}" for i in range(n)])
+    df.to_csv(tmp_path / "a.csv", index=False)
+    target.to_csv(tmp_path / "b.csv", index=False)
+    report = tuneup.check({"name": "bare", "data": {"train": {"path": str(tmp_path / "a.csv"), "target": "churn"},
+                                                    "target": {"path": str(tmp_path / "b.csv"), "target": "churn"}}})
+    assert "skipped" in report.sections["label_errors"]
+    assert {c for f in report.warnings if f.check == "columns" for c in f.columns} == {"ticket", "site"}
+    assert "domain_classifier" not in report.sections["shift"]["train_vs_target"]

@@ -69,7 +69,7 @@ def compare(data: CheckData, a: np.ndarray, b: np.ndarray, salt: int, domain: bo
     out["features"] = [s.to_dict() for s in shifts]
     out["label"] = label_shift(data, a, b).to_dict()
     out["flagged"] = [s.column for s in shifts if s.flagged] + (["label"] if out["label"]["flagged"] else [])
-    if domain:
+    if domain and (data.kind == "image" or data.usable):
         out["domain_classifier"] = domain_classifier(data, a, b).to_dict()
     return out
 
@@ -111,7 +111,7 @@ def describe(result: dict[str, Any], shown: int = 4) -> str:
 
 
 def source_finding(data: CheckData, result: dict[str, Any]) -> Finding:
-    clf = result["domain_classifier"]
+    clf = result.get("domain_classifier") or {"auc": 0.5, "auc_std": 0.0, "top_features": []}
     auc = clf["auc"]
     drivers = ", ".join(f"'{t['feature']}'" for t in clf["top_features"][:3])
     told_apart = auc >= DOMAIN_AUC
