@@ -11,7 +11,7 @@ import pandas as pd
 from tuneup.config import Config
 from tuneup.data import columns as cols
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
-from tuneup.data.shift import IMAGE_STATS, days, image_stats
+from tuneup.data.shift import IMAGE_STATS, days_since_epoch, image_stats
 from tuneup.data.split import Splits
 
 HOLDOUT = ("dev", "test")  # what measures the model: a copy of a training example here is a leak
@@ -123,7 +123,7 @@ class CheckData:
         """A numeric, boolean or datetime column as float64 (dates in days), NaN for missing."""
         s, kind = self.features[name], self.types[name]
         if kind == "datetime":
-            return days(s)
+            return days_since_epoch(s)
         if kind == "boolean":
             return cols.to_boolean(s).astype(np.float64)
         if pd.api.types.is_numeric_dtype(s):

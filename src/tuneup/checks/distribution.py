@@ -89,7 +89,9 @@ def domain_classifier(data: CheckData, a: np.ndarray, b: np.ndarray) -> shift.Do
         x, names = m.x, m.names
     else:
         x, names = image_features(data, np.r_[a, b])
-    return shift.domain_classifier(x[: len(a)], x[len(a) :], names, max_rows=DOMAIN_ROWS, seed=data.seed)
+    # 50 rounds at twice the default rate: the same AUC to within its noise here, at half the cost
+    return shift.domain_classifier(x[: len(a)], x[len(a) :], names, max_rows=DOMAIN_ROWS, seed=data.seed,
+                                   max_iter=50, learning_rate=0.2)
 
 
 def image_features(data: CheckData, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:

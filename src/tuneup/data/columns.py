@@ -50,27 +50,31 @@ def infer_type(s: pd.Series) -> str:
     lower = counts.index.str.lower()
     if lower.nunique() == 2 and set(lower.unique()) <= set(BOOL_WORDS):
         return "boolean"
-    if _numeric_share_reaches(counts, 0.9):
-        return "numeric"  # mostly numbers: the rest is text that does not belong (checked next)
+    if _mostly_numbers(counts, share=0.8, max_other=20):
+        return "numeric"  # mostly numbers and a few odd strings: text that does not belong (checked next)
     if _parses_as_dates(text):
         return "datetime"
     return "categorical"
 
 
-def _numeric_share_reaches(counts: pd.Series, share: float) -> bool:
-    """Whether at least `share` of the rows (distinct texts weighted by `counts`) parse as numbers;
-    parses growing blocks of distinct texts and stops as soon as the answer is known."""
-    total = int(counts.sum())
-    numeric = other = start = 0
+def _mostly_numbers(counts: pd.Series, share: float, max_other: int) -> bool:
+    """Whether at least `share` of the rows parse as numbers and at most `max_other` distinct texts do not
+    (`counts`: rows per distinct text). Parses growing blocks of distinct texts, most frequent first, and
+    stops once the answer is no: too many distinct non-numbers, or too few rows left to reach `share`."""
+    total = max(int(counts.sum()), 1)
+    numeric = other_rows = other_values = start = 0
     block = 4096
-    while start < len(counts) and numeric / max(total, 1) < share and (total - other) / max(total, 1) >= share:
+    while start < len(counts):
         part = counts.iloc[start : start + block]
         ok = pd.to_numeric(part.index.to_series(), errors="coerce").notna().to_numpy()
         weights = part.to_numpy()
         numeric += int(weights[ok].sum())
-        other += int(weights[~ok].sum())
+        other_rows += int(weights[~ok].sum())
+        other_values += int((~ok).sum())
+        if other_values > max_other or (total - other_rows) / total < share:
+            return False
         start, block = start + block, block * 2
-    return total > 0 and numeric / total >= share
+    return numeric / total >= share
 
 
 def _parses_as_dates(text: pd.Series) -> bool:
