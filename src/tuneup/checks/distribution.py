@@ -17,7 +17,7 @@ from tuneup.checks.context import TARGET_SOURCE, TRAIN_SOURCE, CheckData
 from tuneup.checks.report import Finding
 from tuneup.data import shift
 
-MAX_ROWS = 200_000  # per side: tests on a random sample this big (the effect-size gate decides anyway)
+MAX_ROWS = 100_000  # per side: tests on a random sample this big (the effect-size gate decides anyway)
 MAX_IMAGES = 5_000  # per side, for image statistics
 DOMAIN_AUC = 0.7  # a domain classifier this good: the sources are told apart easily
 DOMAIN_ROWS = 10_000  # examples the domain classifier sees, half from each side (AUC within about 0.01)
