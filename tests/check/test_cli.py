@@ -26,6 +26,7 @@ def _with_copies(n=300, copies=60):
     return pd.concat([df, dup], ignore_index=True)
 
 
+@pytest.mark.slow
 def test_run_stops_on_an_error_and_goes_on_with_force(tmp_path, cli):
     config = _write(tmp_path, _with_copies())
     r = cli("run", str(config))
@@ -45,6 +46,7 @@ def test_run_stops_on_an_error_and_goes_on_with_force(tmp_path, cli):
     assert "going on because of --force" in r.stderr
 
 
+@pytest.mark.slow
 def test_warnings_print_and_the_run_goes_on(tmp_path, cli):
     df = make_table(300, seed=1)
     df["country"] = "fr"  # a constant column: a warning, not an error
@@ -55,6 +57,7 @@ def test_warnings_print_and_the_run_goes_on(tmp_path, cli):
     assert report["counts"]["error"] == 0 and report["counts"]["warning"] >= 1
 
 
+@pytest.mark.slow
 def test_python_api_raises_and_forces(tmp_path):
     config = _write(tmp_path, _with_copies())
     with pytest.raises(ChecksFailed, match="--force"):
