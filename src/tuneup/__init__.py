@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport
+from tuneup.checks import CheckReport, check
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
 from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval, paired_difference
@@ -23,8 +24,8 @@ from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval", "LearningCurve",
-    "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config", "diagnose",
-    "error_difference", "error_interval", "errors", "init_project", "learning_curve", "load_config", "monitor",
-    "paired_difference", "prepare", "run", "slice_metrics",
+    "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval",
+    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "check", "demo",
+    "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project", "learning_curve",
+    "load_config", "monitor", "paired_difference", "prepare", "run", "slice_metrics",
 ]

@@ -174,8 +174,13 @@ def run(
     resume: str | Path | None = None,
     callbacks: list[Callback] | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> rd.Run:
-    """Train and evaluate one configuration; returns the Run (a handle on its directory)."""
+    """Check the data, then train and evaluate one configuration; returns the Run (a handle on its
+    directory). Errors found by the checks stop it (`ChecksFailed`) unless `force`."""
+    from tuneup.checks import CHECK_FILE
+    from tuneup.checks.runner import before_run
+
     if resume is not None:
         return _resume(resume, cfg, overrides, final, callbacks, progress)
     cfg = load_config(cfg, overrides)
@@ -184,9 +189,11 @@ def run(
     cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
+    report = before_run(prepared, force, progress)
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
+        write_json(path / CHECK_FILE, report.to_dict())
         extra = _folds(path, prepared, cfg, progress)
         return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
     except (UserError, ConfigError):
