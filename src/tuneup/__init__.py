@@ -12,11 +12,14 @@ from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...])
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
+from tuneup.improve.result import SweepResult
+from tuneup.improve.sweep import sweep
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "ErrorReport", "Run", "TrainingError", "UserError", "__version__", "demo",
-    "demo_config", "errors", "init_project", "load_config", "prepare", "run", "slice_metrics",
+    "Config", "ConfigError", "DataError", "ErrorReport", "Run", "SweepResult", "TrainingError", "UserError",
+    "__version__", "demo", "demo_config", "errors", "init_project", "load_config", "prepare", "run", "slice_metrics",
+    "sweep",
 ]

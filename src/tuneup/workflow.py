@@ -47,6 +47,8 @@ class Prepared:
     metric: Metric
     notes: list[Inferred] = field(default_factory=list)  # what was inferred, and why
     seconds: float = 0.0
+    # (baseline names, seed, splits) -> fitted baselines' scores: the same for every candidate on this data
+    baselines: dict[tuple, dict] = field(default_factory=dict)
 
     @property
     def task(self) -> str:
@@ -104,7 +106,7 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True) -> Prepared:
     if use_cache and key in _CACHE:
         hit = _CACHE[key]
         return Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset, hit.splits,
-                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0)
+                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
     start = time.perf_counter()
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
@@ -223,10 +225,13 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
 
     t0 = time.perf_counter()
     names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
-    baselines = run_baselines(
-        names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-        prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
-    ) if names else {}
+    key = (tuple(names), cfg.train.seed, tuple(scored))
+    if key not in prepared.baselines:  # sweeps train many candidates on the same data: fit the baselines once
+        prepared.baselines[key] = run_baselines(
+            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
+            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+        ) if names else {}
+    baselines = prepared.baselines[key]
     timing["baselines_s"] = time.perf_counter() - t0
 
     trainer = build(prepared, cfg)
