@@ -6,6 +6,7 @@ ran the trials, and `tuneup sweep` on a finished study prints it again without t
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,9 +119,15 @@ def importances(study, n_complete: int) -> tuple[dict[str, float], str | None]:
         return {}, (f"hyperparameter importance needs at least {MIN_FOR_IMPORTANCE} completed trials "
                     f"({n_complete} so far)")
     try:
-        values = optuna.importance.get_param_importances(study)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            values = optuna.importance.get_param_importances(study)
     except (RuntimeError, ValueError) as e:  # e.g. no parameter shared by every completed trial
         return {}, f"hyperparameter importance is not available: {e}"
+    if any("select the same set of trials" in str(w.message) for w in caught):
+        # PED-ANOVA compares the best trials with all of them; with few trials those are the same set
+        return {}, (f"hyperparameter importance needs more completed trials to tell the best apart from the rest "
+                    f"({n_complete} so far)")
     if not values:
         return {}, "hyperparameter importance is not available: no parameter varied across the completed trials"
     return {k: float(v) for k, v in values.items()}, None

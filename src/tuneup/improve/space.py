@@ -65,8 +65,9 @@ class Param:
         if self.kind in ("int", "log_int"):
             return trial.suggest_int(self.key, int(self.low), int(self.high), step=int(self.step or 1),
                                      log=self.kind == "log_int")
-        return trial.suggest_float(self.key, float(self.low), float(self.high), step=self.step,
-                                   log=self.kind == "log_uniform")
+        value = trial.suggest_float(self.key, float(self.low), float(self.high), step=self.step,
+                                    log=self.kind == "log_uniform")
+        return float(f"{value:.12g}") if self.step is not None else value  # 0.30000000000000004 -> 0.3
 
     def corners(self) -> list[Any]:
         """The values worth checking before training: both ends of a range, every choice."""
