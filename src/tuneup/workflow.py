@@ -31,7 +31,7 @@ from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
-from tuneup.train.loop import Callback, Trainer, predict, resolve_device
+from tuneup.train.loop import Callback, FitResult, Trainer, predict, resolve_device
 
 
 @dataclass
@@ -177,6 +177,14 @@ def run(
         raise
 
 
+def start_run_dir(prepared: Prepared, cfg: Config, name: str | None = None) -> Path:
+    """A new run folder holding the config, splits and encoder, for a model trained outside `run` (a member
+    of a vectorised ensemble); `finish_run` completes it."""
+    path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
+    _write_inputs(path, prepared, cfg)
+    return path
+
+
 def _write_inputs(path: Path, prepared: Prepared, cfg: Config) -> None:
     resolved = _absolute_paths(cfg)
     write_text(path / rd.CONFIG, resolved.to_yaml())
@@ -221,17 +229,8 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
                         progress: bool, started: float, resuming: bool = False) -> rd.Run:
     timing: dict[str, float] = {"prepare_s": prepared.seconds}
     splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
-    scored = [s for s in prepared.tensors if s != "test" or final]
-
     t0 = time.perf_counter()
-    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
-    key = (tuple(names), cfg.train.seed, tuple(scored))
-    if key not in prepared.baselines:  # sweeps train many candidates on the same data: fit the baselines once
-        prepared.baselines[key] = run_baselines(
-            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
-        ) if names else {}
-    baselines = prepared.baselines[key]
+    baselines = fit_baselines(prepared, cfg, final)
     timing["baselines_s"] = time.perf_counter() - t0
 
     trainer = build(prepared, cfg)
@@ -248,7 +247,35 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     t0 = time.perf_counter()
     fit = trainer.fit(prepared.tensors["train"], splits_for_fit, callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
+    return finish_run(path, prepared, cfg, trainer, fit, final, started, baselines, timing)
 
+
+def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
+    """The baselines on the splits a run scores; fitted once per prepared data (sweeps train many candidates)."""
+    scored = [s for s in prepared.tensors if s != "test" or final]
+    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
+    key = (tuple(names), cfg.train.seed, tuple(scored))
+    if key not in prepared.baselines:
+        prepared.baselines[key] = run_baselines(
+            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
+            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+        ) if names else {}
+    return prepared.baselines[key]
+
+
+def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit: FitResult, final: bool = False,
+               started: float | None = None, baselines: dict | None = None,
+               timing: dict[str, float] | None = None) -> rd.Run:
+    """Evaluate a trained model and write its predictions, weights and summary.json: the second half of
+    `run`, also for a model trained elsewhere (a member of a vectorised ensemble)."""
+    if timing is None:
+        timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
+    if baselines is None:
+        t0 = time.perf_counter()
+        baselines = fit_baselines(prepared, cfg, final)
+        timing["baselines_s"] = time.perf_counter() - t0
+    started = started if started is not None else time.perf_counter() - fit.seconds
+    scored = [s for s in prepared.tensors if s != "test" or final]
     t0 = time.perf_counter()
     results = {}
     for split in scored:

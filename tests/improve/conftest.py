@@ -61,7 +61,7 @@ def postgres_url():
     port = _free_port()
 
     def run(*cmd: str | Path) -> None:
-        r = subprocess.run([*as_user, *map(str, cmd)], capture_output=True, text=True, timeout=120)
+        r = subprocess.run([*as_user, *map(str, cmd)], capture_output=True, text=True, timeout=120, check=False)
         if r.returncode != 0:
             extra = log.read_text() if log.exists() else ""
             raise RuntimeError(f"{cmd[0]} failed: {r.stderr or r.stdout}\n{extra}")
@@ -75,5 +75,5 @@ def postgres_url():
         yield f"postgresql+psycopg://tuneup:s3cret-pw@127.0.0.1:{port}/sweeps"
     finally:
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=60, check=False)
         shutil.rmtree(root, ignore_errors=True)

@@ -116,9 +116,9 @@ def test_bad_space_on_the_command_line_exits_2_and_writes_nothing(cli, tmp_path)
     r = cli("sweep", "wine.yaml", "--trials", "2", "--space", "space.yaml")
     assert r.code == 2, r.stderr
     error = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
-    assert error == ["error: space.yaml: train.lr: unknown distribution 'loguniform'; did you mean 'log_uniform'? "
-                     "(distributions: uniform, log_uniform, int, log_int, choice, fixed; e.g. "
-                     "{log_uniform: [1.0e-4, 0.1]} or {choice: [32, 64]})"]
+    assert error == [("error: space.yaml: train.lr: unknown distribution 'loguniform'; did you mean 'log_uniform'? "
+                      "(distributions: uniform, log_uniform, int, log_int, choice, fixed; e.g. "
+                      "{log_uniform: [1.0e-4, 0.1]} or {choice: [32, 64]})")]
     assert "Traceback" not in r.stderr and not (tmp_path / "tuneup-runs").exists()
     r = cli("sweep", "wine.yaml", "--space", "missing.yaml")
     assert r.code == 2 and "missing.yaml: no such search-space file" in r.stderr

@@ -1,5 +1,6 @@
 """Sweeps across processes: a killed sweep resumes; worker processes share one study."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -32,7 +33,8 @@ def wait_for(predicate, timeout=240.0, what=""):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_killed_sweep_resumes_where_it_stopped():
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])  # killed outright, or Ctrl-C
+def test_a_killed_sweep_resumes_where_it_stopped(how):
     epochs = 25
     cfg = wine_config(train={"epochs": epochs, "batch_size": 32, "early_stopping": False})
     write_yaml("wine.yaml", cfg)
@@ -48,10 +50,14 @@ def test_a_killed_sweep_resumes_where_it_stopped():
             return len(trials) >= 2 and trials[1].state.name == "RUNNING" and len(trials[1].intermediate_values) >= 3
         wait_for(second_trial_midway, what="trial 1 to be a few epochs in")
     finally:
-        proc.kill()
-        proc.wait()  # reaped: its pid is gone, as after a real kill
+        proc.send_signal(getattr(signal, how))
+        code = proc.wait(timeout=120)  # reaped: its pid is gone, as after a real kill
     killed = load_trials()[1]
-    assert killed.state.name == "RUNNING" and not Run(killed.user_attrs["run"]).complete
+    if how == "SIGKILL":  # nobody could say so: the next sweep finds its process gone
+        assert killed.state.name == "RUNNING"
+    else:  # interrupted: the CLI exits 130, the trial is failed and queued to run again
+        assert code == 130 and killed.state.name == "FAIL" and load_trials()[2].state.name == "WAITING"
+    assert not Run(killed.user_attrs["run"]).complete
 
     result = tuneup.sweep("wine.yaml", trials=3, space="space.yaml", pruner="none", progress=False)
 

@@ -32,8 +32,8 @@ def test_an_unreachable_storage_is_named_with_its_password_masked(cli):
     url = f"postgresql+psycopg://tuneup:s3cret-pw@127.0.0.1:{closed_port()}/sweeps"
     r = cli("sweep", "wine.yaml", "--trials", "2", "--storage", url)
     assert r.code == 2, r.stderr
-    line = [x for x in r.stderr.splitlines() if x.startswith("error: ")][0]
-    assert f"cannot use the study storage postgresql+psycopg://tuneup:***@127.0.0.1:" in line
+    line = next(x for x in r.stderr.splitlines() if x.startswith("error: "))
+    assert "cannot use the study storage postgresql+psycopg://tuneup:***@127.0.0.1:" in line
     assert "the embedded default (leave --storage out) is a SQLite file in the runs folder and needs no server" in line
     assert "s3cret-pw" not in r.stderr and "Traceback" not in r.stderr
     assert not Path("tuneup-runs").exists()

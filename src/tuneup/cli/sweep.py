@@ -26,6 +26,9 @@ def sweep(
                                                 "default: start a local cluster.")] = None,
     study: Annotated[str | None, typer.Option(help="Study name (default: the config's name).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sampler.")] = 0,
+    batch: Annotated[int, typer.Option(help="Ask for this many trials at once; those differing only in lr, weight "
+                                       "decay, momentum, seed, schedule, epochs, early stopping or clipping "
+                                       "train together as one vectorised ensemble.")] = 1,
     set_: SetOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -35,7 +38,7 @@ def sweep(
 
     start(json)
     result = run_sweep(config, trials=trials, space=space, pruner=pruner, storage=storage, workers=workers,
-                       backend=backend, address=address, study=study, overrides=overrides(set_), seed=seed,
+                       backend=backend, address=address, study=study, overrides=overrides(set_), seed=seed, batch=batch,
                        progress=not json)
     if json:
         emit_json(result.to_dict())

@@ -25,7 +25,6 @@ import shutil
 import socket
 import sys
 import tempfile
-import warnings
 from contextlib import redirect_stdout
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -49,7 +48,7 @@ METRIC = "dev_error"
 
 def require_ray():
     try:
-        import ray  # noqa: F401
+        import ray
         from ray import tune  # noqa: F401
     except ImportError:
         raise UserError("sweeps on a Ray cluster need Ray: pip install 'tuneup[ray]'") from None
@@ -108,7 +107,7 @@ def run_on_ray(setup, st, todo: int, address: str | None, progress: bool) -> Non
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
-    from tuneup.improve.sweep import make_sampler, show_progress
+    from tuneup.improve.sweep import make_sampler, optuna_quiet, show_progress
 
     # Tune starts each trial in its own folder: the runs folder must be an absolute path
     runs = str(setup.cfg().runs_path().resolve())
@@ -129,9 +128,8 @@ def run_on_ray(setup, st, todo: int, address: str | None, progress: bool) -> Non
                                             metric=METRIC, mode="min"),
                 run_config=tune.RunConfig(name=setup.study, storage_path=str(scratch), verbose=0),
             )
-            with redirect_stdout(sys.stderr), warnings.catch_warnings():  # stdout is for results (--json)
-                # the driver asks and tells trials itself; their heartbeat is the driver's pid (study.py)
-                warnings.filterwarnings("ignore", message="Heartbeat of storage", category=UserWarning)
+            # stdout is for results (--json); the driver beats for the trials Ray runs
+            with redirect_stdout(sys.stderr), optuna_quiet(), studies.heartbeat(st._storage, searcher.running):
                 tuner.fit()
             if progress:
                 show_progress(bar, st, setup.trials)
@@ -174,6 +172,7 @@ class StudySearcher(_Searcher):
         self.cfg = setup.cfg()
         self.space = setup.make_space(self.cfg)
         self.live: dict[str, tuple] = {}  # Tune trial id -> (optuna trial, values, run folder, planned epochs)
+        self.running: list = []  # the optuna trials out on the cluster, for the heartbeat
 
     def suggest(self, trial_id: str) -> dict | None:
         trial = self.st.ask()
@@ -184,6 +183,7 @@ class StudySearcher(_Searcher):
         trial.set_user_attr(studies.RUN_ATTR, str(path))
         overrides = self.space.overrides(values)
         self.live[trial_id] = (trial, values, path, overrides.get("train.epochs", self.cfg.train.epochs))
+        self.running.append(trial)
         return {"number": trial.number, "name": name, "overrides": overrides,
                 "resume": str(resume) if resume else None}
 
@@ -200,6 +200,7 @@ class StudySearcher(_Searcher):
         from tuneup.improve.sweep import record, show_progress
 
         trial, values, path, planned = self.live.pop(trial_id)
+        self.running.remove(trial)
         result = result or {}
         if result.get("final") and result.get("error"):
             self._fail(trial, str(result["error"]))

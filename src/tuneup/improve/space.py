@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from tuneup.config import Config, Section, _section_types
+from tuneup.config import Config, Section, _section_types, read_yaml
 from tuneup.exceptions import ConfigError, did_you_mean, listing
 
 DISTRIBUTIONS = ("uniform", "log_uniform", "int", "log_int", "choice", "fixed")
@@ -162,12 +162,7 @@ def load_space(source: str | Path | Mapping[str, Any], cfg: Config, kind: str = 
         if not path.exists():
             raise ConfigError(f"{path}: no such search-space file; write one (e.g. `train.lr: {{log_uniform: [1.0e-4, 0.1]}}`) "
                               "or leave --space out for the default space")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(e, 'problem', e)})") from None
+        raw = read_yaml(path)
         name = str(path)
         if raw is None:
             raw = {}

@@ -59,11 +59,12 @@ def resolve(url: str | None, runs_dir: Path) -> StorageURL:
 
 def mask(url: str) -> str:
     """The URL with its password replaced by ***."""
-    try:
-        from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
+    try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy can parse: hide everything between ':' and '@'
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can parse: hide everything between ':' and '@'
         head, at, tail = url.rpartition("@")
         if not at:
             return url
@@ -133,11 +134,12 @@ def _prepare_sqlite(path: Path) -> None:
 
 
 def _password(url: str) -> str | None:
-    try:
-        from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
+    try:
         return make_url(url).password
-    except Exception:
+    except (ArgumentError, ValueError):
         return None
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,7 +117,6 @@ def recover_dead_trials(study) -> list[int]:
     from optuna.trial import TrialState
 
     storage = study._storage
-    callback = storage.get_heartbeat_stale_trial_callback() if hasattr(storage, "get_heartbeat_stale_trial_callback") else None
     recovered = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         attrs = trial.user_attrs
@@ -127,14 +128,24 @@ def recover_dead_trials(study) -> list[int]:
         except optuna.exceptions.UpdateFinishedTrialError:  # another process got there first
             continue
         recovered.append(trial.number)
-        if callback is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                callback(study, storage.get_trial(trial._trial_id))
+        queue_retry(study, trial)
     if recovered:
         _progress.warn(f"trial(s) {', '.join(map(str, recovered))} of study '{study.study_name}' were left running by "
                        "a process that has stopped; they are marked failed and their parameters queued again")
     return recovered
+
+
+def queue_retry(study, trial) -> None:
+    """Queue a dead or interrupted (Ctrl-C) trial's parameters to run again, with Optuna's retry callback
+    (at most MAX_RETRY times); the retry continues its run folder from the last checkpoint."""
+    import optuna
+
+    storage = study._storage
+    callback = storage.get_heartbeat_stale_trial_callback() if hasattr(storage, "get_heartbeat_stale_trial_callback") else None
+    if callback is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            callback(study, storage.get_trial(trial._trial_id))
 
 
 def _alive(pid: Any) -> bool:
@@ -147,6 +158,35 @@ def _alive(pid: Any) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def heartbeat(storage, trials: list):
+    """Heartbeats for trials run outside `study.optimize` (asked in batches, or run by Ray), so that a
+    dead process's trials become stale and are retried, as the ones `optimize` runs are."""
+    interval = storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
+    if not interval:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            for t in list(trials):
+                try:
+                    storage.record_heartbeat(t._trial_id)
+                except Exception:  # noqa: BLE001,S110 - the database blinked: this thread must live, the next beat retries
+                    pass
+            if stop.wait(interval):
+                return
+
+    thread = threading.Thread(target=beat, name="tuneup-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def mark_owner(trial) -> None:

@@ -15,6 +15,7 @@ command continues a killed sweep. The result is saved as `<runs_dir>/<study>.swe
 """
 from __future__ import annotations
 
+import warnings
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class Setup:
     pruner: str
     trials: int
     seed: int
+    batch: int = 1  # trials asked at once; compatible ones train as one ensemble (batch.py)
 
     def cfg(self) -> Config:
         cfg = load_config(self.config)
@@ -68,11 +70,13 @@ class Setup:
 def sweep(cfg: Config | str | Path, trials: int = 20, space: str | Path | dict | None = None,
           pruner: str = "median", storage: str | None = None, workers: int = 1, backend: str = "optuna",
           address: str | None = None, study: str | None = None, overrides: dict[str, Any] | None = None,
-          seed: int = 0, enqueue: list[dict[str, Any]] | None = None, progress: bool = True) -> SweepResult:
+          seed: int = 0, batch: int = 1, enqueue: list[dict[str, Any]] | None = None,
+          progress: bool = True) -> SweepResult:
     """Run (or continue) a sweep until its study holds `trials` trials; returns the SweepResult.
 
+    `batch`: ask for this many trials at once and train the compatible ones as one vectorised ensemble.
     `enqueue`: parameter values to try first (e.g. the current config's), as {dotted key: value}."""
-    _check_options(trials, pruner, workers, backend, address)
+    _check_options(trials, pruner, workers, backend, address, batch)
     if backend == "ray":  # before the data is read: a missing Ray or a dead address fails at once
         from tuneup.improve.ray import check_address, require_ray
 
@@ -80,12 +84,13 @@ def sweep(cfg: Config | str | Path, trials: int = 20, space: str | Path | dict |
         check_address(address)
     with optuna_quiet():
         return _sweep(cfg, trials, space, pruner, storage, workers, backend, address, study, overrides, seed,
-                      enqueue, progress)
+                      batch, enqueue, progress)
 
 
-def _sweep(cfg, trials, space, pruner, storage, workers, backend, address, study, overrides, seed, enqueue,
+def _sweep(cfg, trials, space, pruner, storage, workers, backend, address, study, overrides, seed, batch, enqueue,
            progress) -> SweepResult:
     setup, cfg, sp = plan(cfg, trials, space, pruner, storage, study, overrides, seed)
+    setup.batch = batch
     rdb = open_storage(StorageURL(setup.storage, setup.storage_shown, False))
     st = studies.create(setup.study, rdb, cfg, sp.to_dict())
     studies.recover_dead_trials(st)
@@ -105,15 +110,13 @@ def _sweep(cfg, trials, space, pruner, storage, workers, backend, address, study
         run_workers(setup, st, todo, workers, progress)
     else:
         with _progress.task(f"sweep {setup.study}", total=trials) as bar:
-            run_trials(setup, st, todo, bar=bar if progress else None)
+            run_here(setup, st, todo, bar=bar if progress else None)
     return finish(setup, st, sp, cfg, backend, notes)
 
 
 def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[Setup, Config, Space]:
     """Check the config, the data and the space before anything is trained or any study created."""
-    from tuneup.workflow import build, prepare
-
-    from tuneup.workflow import _absolute_paths
+    from tuneup.workflow import _absolute_paths, build, prepare
 
     # data paths absolute: workers and Ray trials may start in another folder. Trials train this config
     # (task and metric still as given), so each process's prepared data is found in workflow's cache.
@@ -133,6 +136,15 @@ def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[S
     setup = Setup(given.to_dict(), str(given.base_dir), sp.to_dict(), sp.source, kind, store.url, store.shown,
                   study or cfg.name, pruner, trials, seed)
     return setup, cfg, sp
+
+
+def run_here(setup: Setup, st, quota: int, bar=None, worker: int = 0) -> int:
+    """Trials in this process: one at a time, or in batches that may train as ensembles."""
+    if setup.batch > 1:
+        from tuneup.improve.batch import run_batches
+
+        return run_batches(setup, st, quota, setup.batch, bar=bar, worker=worker)
+    return run_trials(setup, st, quota, bar=bar, worker=worker)
 
 
 def run_trials(setup: Setup, st, quota: int, bar=None, worker: int = 0) -> int:
@@ -189,14 +201,19 @@ class Objective:
             trial.set_user_attr(studies.ERROR_ATTR, str(e))
             trial.set_user_attr(studies.RUN_ATTR, None)  # the run folder was removed with the bad input
             raise
+        except KeyboardInterrupt:
+            studies.queue_retry(trial.study, trial)  # Optuna fails it; the next sweep resumes its folder
+            raise
         record(trial.number, trial, c, values, self.setup, studies.retried_from(trial))
         if c.stopped_at is not None:
             raise optuna.TrialPruned(f"dev error {c.dev_error} after epoch {c.stopped_at}")
         return c.dev_error
 
 
-def record(number: int, trial, c: Candidate, values: dict, setup: Setup, retry_of: int | None) -> None:
-    """The trial's outcome in the study (user attrs) and in its run folder (trial.json)."""
+def record(number: int, trial, c: Candidate, values: dict, setup: Setup, retry_of: int | None,
+           together: list[int] | None = None) -> None:
+    """The trial's outcome in the study (user attrs) and in its run folder (trial.json); `together`: the
+    trials it was trained with as one vectorised ensemble."""
     trial.set_user_attr("dev_error", c.dev_error)
     trial.set_user_attr("epochs", c.epochs)
     if c.stopped_at is not None:
@@ -205,6 +222,7 @@ def record(number: int, trial, c: Candidate, values: dict, setup: Setup, retry_o
         "study": setup.study, "storage": setup.storage_shown, "trial": number,
         "state": "pruned" if c.stopped_at is not None else "complete", "params": values,
         "dev_error": c.dev_error, "epochs": c.epochs, "pruned_after_epoch": c.stopped_at, "retries_trial": retry_of,
+        "trained_with": together,
     })
 
 
@@ -254,7 +272,10 @@ def optuna_quiet():
     level = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
-        yield
+        with warnings.catch_warnings():
+            # trials asked outside `optimize` (batches, Ray) get their heartbeat from study.heartbeat()
+            warnings.filterwarnings("ignore", message="Heartbeat of storage", category=UserWarning)
+            yield
     finally:
         optuna.logging.set_verbosity(level)
 
@@ -283,7 +304,7 @@ def encode(sp: Space, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_options(trials: int, pruner: str, workers: int, backend: str, address: str | None) -> None:
+def _check_options(trials: int, pruner: str, workers: int, backend: str, address: str | None, batch: int) -> None:
     if trials < 1:
         raise UserError(f"--trials {trials}: a sweep needs at least one trial")
     if pruner not in PRUNERS:
@@ -295,6 +316,11 @@ def _check_options(trials: int, pruner: str, workers: int, backend: str, address
     if backend == "ray" and workers > 1:
         raise UserError("--workers starts processes on this machine; with --backend ray the cluster's CPUs set how "
                         "many trials run at once: leave --workers out")
+    if batch < 1:
+        raise UserError(f"--batch {batch}: give at least 1")
+    if batch > 1 and backend == "ray":
+        raise UserError("--batch trains trials of this machine together; on Ray each trial runs on its own: "
+                        "leave --batch out")
     if address and backend != "ray":
         raise UserError("--address names a Ray cluster; add --backend ray (or leave --address out)")
 

@@ -47,7 +47,7 @@ def work(setup: dict, quota: int, index: int, threads: int) -> int:
     import torch
 
     from tuneup.improve.storage import StorageURL, open_storage
-    from tuneup.improve.sweep import Setup, run_trials
+    from tuneup.improve.sweep import Setup, run_here
 
     torch.set_num_threads(threads)
     _progress.set_quiet(True)
@@ -55,4 +55,4 @@ def work(setup: dict, quota: int, index: int, threads: int) -> int:
     rdb = open_storage(StorageURL(s.storage, s.storage_shown, False))
     st = studies.load(s.study, rdb)
     time.sleep(0.05 * index)  # workers started together ask at slightly different moments
-    return run_trials(s, st, quota, worker=index + 1)
+    return run_here(s, st, quota, worker=index + 1)
