@@ -41,7 +41,10 @@ def test_a_killed_sweep_resumes_where_it_stopped(how):
     write_yaml("space.yaml", LR_SPACE)
     cmd = [sys.executable, "-m", "tuneup", "sweep", "wine.yaml", "--trials", "3", "--space", "space.yaml",
            "--pruner", "none", "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # SIGINT back to its default in the child: a shell running the tests in the background may ignore it,
+    # and Python then never turns it into KeyboardInterrupt
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         def second_trial_midway():
             if not Path("tuneup-runs/wine-t0000").exists():  # the study exists once its first trial has a folder
