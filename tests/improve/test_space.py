@@ -100,6 +100,7 @@ def test_bad_spaces_name_the_file_the_key_and_the_fix(tmp_path, space, fragments
         assert f in message, message
 
 
+@pytest.mark.slow
 def test_values_the_config_refuses_are_caught_before_training(tmp_path):
     cfg = wine_config(runs_dir=str(tmp_path / "runs"))
     with pytest.raises(ConfigError, match=r"space.yaml: model.dropout = 1.5 \(uniform 0 to 1.5\) is not a valid setting"):

@@ -14,6 +14,7 @@ def study_trials(study="wine", runs="tuneup-runs"):
     return optuna.load_study(study_name=study, storage=f"sqlite:///{Path(runs, 'sweeps.db').resolve()}").trials
 
 
+@pytest.mark.slow
 def test_small_sweep_finds_the_best_trial_and_writes_run_folders():
     result = tuneup.sweep(wine_config(), trials=5, progress=False)  # the default space
     assert len(result.trials) == 5 and [t.number for t in result.trials] == [0, 1, 2, 3, 4]
@@ -38,6 +39,7 @@ def test_small_sweep_finds_the_best_trial_and_writes_run_folders():
     assert f"trial {result.best.number}" in result._repr_html_()
 
 
+@pytest.mark.slow
 def test_the_study_continues_to_the_total_number_of_trials():
     tuneup.sweep(wine_config(), trials=2, space=LR_SPACE, progress=False)
     again = tuneup.sweep(wine_config(), trials=2, space=LR_SPACE, progress=False)
@@ -50,6 +52,7 @@ def test_the_study_continues_to_the_total_number_of_trials():
     assert other.study == "wine-b" and Path(other.trials[0].run).name == "wine-b-t0000"
 
 
+@pytest.mark.slow
 def test_pruning_stops_an_obviously_bad_trial():
     space = {"train.lr": {"log_uniform": [1e-6, 1e-1]}, "train.optimizer": {"choice": ["adam", "sgd"]}}
     good = [{"train.lr": lr, "train.optimizer": "adam"} for lr in (0.02, 0.03, 0.04)]
@@ -67,6 +70,7 @@ def test_pruning_stops_an_obviously_bad_trial():
     assert pruned.dev_error > max(t.dev_error for t in result.trials[:3])
 
 
+@pytest.mark.slow
 def test_no_pruner_runs_every_trial_to_the_end():
     bad = {"train.lr": 1e-6, "train.optimizer": "sgd"}
     space = {"train.lr": {"log_uniform": [1e-6, 1e-1]}, "train.optimizer": {"choice": ["adam", "sgd"]}}
@@ -89,6 +93,7 @@ def test_a_diverging_trial_fails_with_its_reason_and_the_sweep_goes_on():
     assert result.counts["failed"] == 1  # a failure with a reason counts toward --trials
 
 
+@pytest.mark.slow
 def test_hyperparameter_importance_needs_enough_completed_trials():
     few = tuneup.sweep(wine_config(), trials=2, space=LR_SPACE, pruner="none", progress=False)
     assert few.importance == {} and "at least 3 completed trials (2 so far)" in few.importance_note
@@ -104,6 +109,7 @@ def test_a_study_started_on_other_data_is_refused():
         tuneup.sweep(other, trials=1, space=LR_SPACE, progress=False)
 
 
+@pytest.mark.slow
 def test_sweep_json_on_the_command_line(cli):
     write_yaml("wine.yaml", wine_config())
     write_yaml("space.yaml", LR_SPACE)

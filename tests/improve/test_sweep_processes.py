@@ -39,12 +39,12 @@ def test_a_killed_sweep_resumes_where_it_stopped(how):
     cfg = wine_config(train={"epochs": epochs, "batch_size": 32, "early_stopping": False})
     write_yaml("wine.yaml", cfg)
     write_yaml("space.yaml", LR_SPACE)
-    cmd = [sys.executable, "-m", "tuneup", "sweep", "wine.yaml", "--trials", "3", "--space", "space.yaml",
-           "--pruner", "none", "--json"]
-    # SIGINT back to its default in the child: a shell running the tests in the background may ignore it,
-    # and Python then never turns it into KeyboardInterrupt
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    args = ["sweep", "wine.yaml", "--trials", "3", "--space", "space.yaml", "--pruner", "none", "--json"]
+    # `tuneup ARGS` with Ctrl-C turned back on: a shell running the tests in the background may ignore
+    # SIGINT, and a child inherits that
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             f"sys.argv = ['tuneup', *{args!r}]; runpy.run_module('tuneup', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", start], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def second_trial_midway():
             if not Path("tuneup-runs/wine-t0000").exists():  # the study exists once its first trial has a folder

@@ -51,7 +51,7 @@ class Param:
         return any(isinstance(c, (list, dict)) for c in self.choices)
 
     def optuna_choices(self) -> list[Any]:
-        return [_encode(c) for c in self.choices] if self.encoded else list(self.choices)
+        return [encode_choice(c) for c in self.choices] if self.encoded else list(self.choices)
 
     def decode(self, value: Any) -> Any:
         return json.loads(value) if self.encoded and isinstance(value, str) else value
@@ -268,7 +268,7 @@ def parse_param(key: str, spec: Any, source: str) -> Param:
     if kind == "choice":
         if not isinstance(value, list) or not value:
             raise ConfigError(f"{source}: {key}: choice needs a non-empty list of values, e.g. {{choice: [32, 64, 128]}}")
-        encoded = [_encode(v) for v in value]
+        encoded = [encode_choice(v) for v in value]
         if len(set(encoded)) != len(encoded):
             raise ConfigError(f"{source}: {key}: choice lists the same value twice; list each once")
         return Param(key, "choice", choices=tuple(value))
@@ -315,7 +315,8 @@ def _number(v: Any, key: str, kind: str, source: str) -> float:
     return x
 
 
-def _encode(value: Any) -> Any:
+def encode_choice(value: Any) -> Any:
+    """A choice as Optuna stores it: lists and mappings as compact JSON text, scalars as they are."""
     return json.dumps(value, separators=(",", ":")) if isinstance(value, (list, dict)) else value
 
 

@@ -116,6 +116,8 @@ def _sweep(cfg, trials, space, pruner, storage, workers, backend, address, study
 
 def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[Setup, Config, Space]:
     """Check the config, the data and the space before anything is trained or any study created."""
+    import torch
+
     from tuneup.workflow import _absolute_paths, build, prepare
 
     # data paths absolute: workers and Ray trials may start in another folder. Trials train this config
@@ -129,8 +131,6 @@ def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[S
         raise UserError("a sweep chooses by dev error, but this config has no dev split; give data.split.dev a share")
     kind = "cnn" if _model_kind(cfg, prepared) == "cnn" else "mlp"
     sp = load_space(space, cfg, kind) if space is not None else default_space(cfg, kind, len(prepared.tensors["train"]))
-    import torch
-
     sp.check(given, build=lambda c: build(prepared, c, device=torch.device("cpu")))
     store = resolve(storage, cfg.runs_path())
     setup = Setup(given.to_dict(), str(given.base_dir), sp.to_dict(), sp.source, kind, store.url, store.shown,
@@ -293,14 +293,14 @@ def quietly():
 
 def encode(sp: Space, values: dict[str, Any]) -> dict[str, Any]:
     """{key: value} as Optuna stores it (list choices as JSON text), checked against the space."""
-    from tuneup.improve.space import _encode
+    from tuneup.improve.space import encode_choice
 
     out = {}
     for key, value in values.items():
         if key not in sp.params:
             raise ConfigError(f"enqueued parameter '{key}' is not in the search space; keys: {listing(sp.params)}")
         p = sp.params[key]
-        out[key] = _encode(value) if p.encoded else value
+        out[key] = encode_choice(value) if p.encoded else value
     return out
 
 
