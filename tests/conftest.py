@@ -41,7 +41,9 @@ def run_cli(*args: str) -> CliResult:
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    old_file = _progress.console.file
+    # the console's own setting (None: whatever sys.stderr is at the time), not the stream it resolves to
+    # now: restoring that would pin later tests' warnings to this test's captured stderr
+    old_file = _progress.console._file
     _progress.console.file = err
     try:
         with redirect_stdout(out), redirect_stderr(err):
@@ -50,7 +52,7 @@ def run_cli(*args: str) -> CliResult:
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:
-        _progress.console.file = old_file
+        _progress.console._file = old_file
         _progress.set_quiet(False)
     return CliResult(code, out.getvalue(), err.getvalue())
 
