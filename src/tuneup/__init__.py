@@ -12,8 +12,8 @@ from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...])
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
-from tuneup.improve.result import SweepResult
-from tuneup.improve.sweep import sweep
+from tuneup.sweep.result import SweepResult
+from tuneup.sweep.runner import sweep
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
 from tuneup.workflow import prepare, run

@@ -34,7 +34,7 @@ def sweep(
 ) -> None:
     """Search hyperparameters; every trial is a run folder; prints the best trial, the history and the
     hyperparameter importance."""
-    from tuneup.improve.sweep import sweep as run_sweep
+    from tuneup.sweep.runner import sweep as run_sweep
 
     start(json)
     result = run_sweep(config, trials=trials, space=space, pruner=pruner, storage=storage, workers=workers,

@@ -4,7 +4,7 @@ from sweep_helpers import wine_config, write_yaml
 
 import tuneup
 from tuneup.exceptions import ConfigError
-from tuneup.improve.space import default_space, layer_sizes, load_space
+from tuneup.sweep.space import default_space, layer_sizes, load_space
 
 SPACE_YAML = """\
 train:

@@ -221,7 +221,7 @@ def folder_name(study_name: str, number: int, runs_dir: Path) -> str:
 
 
 def _shown(storage) -> str:
-    from tuneup.improve.storage import mask
+    from tuneup.sweep.storage import mask
 
     url = getattr(storage, "url", None)
     return mask(str(url)) if url else "the storage"

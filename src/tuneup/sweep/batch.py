@@ -23,7 +23,7 @@ from typing import Any
 from tuneup import _progress
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError
-from tuneup.improve import study as studies
+from tuneup.sweep import study as studies
 from tuneup.train.ensemble import PER_MEMBER, EnsembleTrainer, compatible
 
 
@@ -37,7 +37,7 @@ class Member:
 
 def run_batches(setup, st, quota: int, batch: int, bar=None, worker: int = 0) -> int:
     """Run up to `quota` trials in batches of `batch`; returns how many ran."""
-    from tuneup.improve.sweep import Objective, make_pruner, make_sampler, optuna_quiet, show_progress
+    from tuneup.sweep.runner import Objective, make_pruner, make_sampler, optuna_quiet, show_progress
     from tuneup.workflow import prepare
 
     cfg = setup.cfg()
@@ -96,7 +96,7 @@ def run_alone(st, objective, trial) -> None:
     import optuna
     from optuna.trial import TrialState
 
-    from tuneup.improve.sweep import CAUGHT
+    from tuneup.sweep.runner import CAUGHT
 
     try:
         value = objective(trial)
@@ -115,8 +115,8 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
     """Train a group as one ensemble, then write and tell each member as its own trial."""
     from optuna.trial import TrialState
 
-    from tuneup.improve.candidate import outcome
-    from tuneup.improve.sweep import record
+    from tuneup.sweep.candidate import outcome
+    from tuneup.sweep.runner import record
     from tuneup.workflow import build
 
     runs_dir = group[0].cfg.runs_path()

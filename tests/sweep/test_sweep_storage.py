@@ -8,7 +8,7 @@ from sweep_helpers import LR_SPACE, wine_config, write_yaml
 
 import tuneup
 from tuneup.exceptions import UserError
-from tuneup.improve.storage import mask, resolve
+from tuneup.sweep.storage import mask, resolve
 from tuneup.runs import Run
 
 

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tuneup.improve.space import Space
-from tuneup.improve.study import ERROR_ATTR, RUN_ATTR, tally
+from tuneup.sweep.space import Space
+from tuneup.sweep.study import ERROR_ATTR, RUN_ATTR, tally
 
 MIN_FOR_IMPORTANCE = 3  # completed trials; with fewer, any importance is noise
 
@@ -62,12 +62,12 @@ class SweepResult:
         return f"{value:.4g}" if self.error_in_units else f"{100 * value:.2f}%"
 
     def __rich__(self):
-        from tuneup.improve.render import SweepView
+        from tuneup.sweep.render import SweepView
 
         return SweepView(self)
 
     def _repr_html_(self) -> str:
-        from tuneup.improve.render import sweep_html
+        from tuneup.sweep.render import sweep_html
 
         return sweep_html(self)
 

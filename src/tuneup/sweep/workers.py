@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import asdict
 
 from tuneup import _progress
-from tuneup.improve import study as studies
+from tuneup.sweep import study as studies
 
 
 def quotas(todo: int, workers: int) -> list[int]:
@@ -25,7 +25,7 @@ def quotas(todo: int, workers: int) -> list[int]:
 def run_workers(setup, st, todo: int, workers: int, progress: bool) -> None:
     import multiprocessing
 
-    from tuneup.improve.sweep import show_progress
+    from tuneup.sweep.runner import show_progress
 
     shares = [q for q in quotas(todo, workers) if q > 0]
     threads = max(1, (os.cpu_count() or 1) // len(shares))
@@ -46,8 +46,8 @@ def work(setup: dict, quota: int, index: int, threads: int) -> int:
     """A worker process: open the study and run up to `quota` trials."""
     import torch
 
-    from tuneup.improve.storage import StorageURL, open_storage
-    from tuneup.improve.sweep import Setup, run_here
+    from tuneup.sweep.storage import StorageURL, open_storage
+    from tuneup.sweep.runner import Setup, run_here
 
     torch.set_num_threads(threads)
     _progress.set_quiet(True)

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from tuneup import _progress
 from tuneup.exceptions import UserError
-from tuneup.improve import study as studies
-from tuneup.improve.candidate import Candidate, finish_stopped, outcome, train_candidate
+from tuneup.sweep import study as studies
+from tuneup.sweep.candidate import Candidate, finish_stopped, outcome, train_candidate
 from tuneup.runs import Run
 
 try:  # Ray is an optional extra: without it this module still imports, and require_ray() says what to install
@@ -107,7 +107,7 @@ def run_on_ray(setup, st, todo: int, address: str | None, progress: bool) -> Non
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
-    from tuneup.improve.sweep import make_sampler, optuna_quiet, show_progress
+    from tuneup.sweep.runner import make_sampler, optuna_quiet, show_progress
 
     # Tune starts each trial in its own folder: the runs folder must be an absolute path
     runs = str(setup.cfg().runs_path().resolve())
@@ -144,7 +144,7 @@ def _trainable(config: dict, setup: dict) -> None:
     import torch
     from ray import tune
 
-    from tuneup.improve.sweep import CAUGHT, Setup
+    from tuneup.sweep.runner import CAUGHT, Setup
 
     torch.set_num_threads(1)  # one CPU per trial
     _progress.set_quiet(True)
@@ -197,7 +197,7 @@ class StudySearcher(_Searcher):
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         from optuna.trial import TrialState
 
-        from tuneup.improve.sweep import record, show_progress
+        from tuneup.sweep.runner import record, show_progress
 
         trial, values, path, planned = self.live.pop(trial_id)
         self.running.remove(trial)
@@ -222,7 +222,7 @@ class StudySearcher(_Searcher):
             show_progress(self.bar, self.st, self.setup.trials)
 
     def _outcome(self, path: Path, result: dict) -> Candidate | None:
-        from tuneup.improve.sweep import quietly
+        from tuneup.sweep.runner import quietly
 
         if result.get("final"):
             return outcome(Run(path), None)

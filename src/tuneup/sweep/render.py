@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tuneup.improve.result import SweepResult, TrialRow
+from tuneup.sweep.result import SweepResult, TrialRow
 
 STATE_STYLE = {"complete": "", "pruned": "dim", "failed": "red", "lost": "yellow", "running": "cyan", "waiting": "cyan"}
 

@@ -1,4 +1,4 @@
-"""Small, fast sweep configs for the improve tests (bundled scikit-learn data, a few epochs)."""
+"""Small, fast sweep configs for the sweep tests (bundled scikit-learn data, a few epochs)."""
 from __future__ import annotations
 
 import json

@@ -3,14 +3,14 @@
     result = tuneup.sweep("tuneup.yaml", trials=30, space="space.yaml", workers=2)
     result.best.params, result.best.dev_error, result.best.run
 
-Define-by-run over a search space (`improve/space.py`) into an Optuna study (`improve/storage.py`:
+Define-by-run over a search space (`sweep/space.py`) into an Optuna study (`sweep/storage.py`:
 `<runs_dir>/sweeps.db` unless `storage` names a SQLAlchemy URL), named after the config unless `study`
 says otherwise. Every trial is a normal run directory `<runs_dir>/<study>-t<number>` with a `trial.json`
 beside its `summary.json` (study, number, state, parameters). Each epoch's dev error is reported to the
 pruner; a pruned trial stops after that epoch and its folder is still a complete run (the best weights it
 reached, evaluated), with `trial.json` saying `"state": "pruned"`. A trial that fails for a reason (a
 diverged loss) leaves no folder and its reason in the history. The objective is the run's dev error;
-test is never looked at. `trials` is the total the study should hold (`improve/study.py`), so the same
+test is never looked at. `trials` is the total the study should hold (`sweep/study.py`), so the same
 command continues a killed sweep. The result is saved as `<runs_dir>/<study>.sweep.json`.
 """
 from __future__ import annotations
@@ -26,11 +26,11 @@ from tuneup import _progress
 from tuneup._io import write_json
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError, UserError, listing
-from tuneup.improve import study as studies
-from tuneup.improve.candidate import Candidate, train_candidate
-from tuneup.improve.result import SweepResult, summarize
-from tuneup.improve.space import Space, default_space, load_space
-from tuneup.improve.storage import StorageURL, open_storage, resolve
+from tuneup.sweep import study as studies
+from tuneup.sweep.candidate import Candidate, train_candidate
+from tuneup.sweep.result import SweepResult, summarize
+from tuneup.sweep.space import Space, default_space, load_space
+from tuneup.sweep.storage import StorageURL, open_storage, resolve
 from tuneup.runs import Run
 
 PRUNERS = ("median", "hyperband", "none")
@@ -78,7 +78,7 @@ def sweep(cfg: Config | str | Path, trials: int = 20, space: str | Path | dict |
     `enqueue`: parameter values to try first (e.g. the current config's), as {dotted key: value}."""
     _check_options(trials, pruner, workers, backend, address, batch)
     if backend == "ray":  # before the data is read: a missing Ray or a dead address fails at once
-        from tuneup.improve.ray import check_address, require_ray
+        from tuneup.sweep.ray import check_address, require_ray
 
         require_ray()
         check_address(address)
@@ -101,11 +101,11 @@ def _sweep(cfg, trials, space, pruner, storage, workers, backend, address, study
     if todo == 0:
         notes.append(f"study '{setup.study}' already holds {trials} trials; raise --trials to run more")
     elif backend == "ray":
-        from tuneup.improve.ray import run_on_ray
+        from tuneup.sweep.ray import run_on_ray
 
         run_on_ray(setup, st, todo, address, progress)
     elif workers > 1:
-        from tuneup.improve.workers import run_workers
+        from tuneup.sweep.workers import run_workers
 
         run_workers(setup, st, todo, workers, progress)
     else:
@@ -141,7 +141,7 @@ def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[S
 def run_here(setup: Setup, st, quota: int, bar=None, worker: int = 0) -> int:
     """Trials in this process: one at a time, or in batches that may train as ensembles."""
     if setup.batch > 1:
-        from tuneup.improve.batch import run_batches
+        from tuneup.sweep.batch import run_batches
 
         return run_batches(setup, st, quota, setup.batch, bar=bar, worker=worker)
     return run_trials(setup, st, quota, bar=bar, worker=worker)
@@ -191,7 +191,7 @@ class Objective:
 
         try:
             if resume is not None and Run(resume).complete:  # died after finishing, before telling the study
-                from tuneup.improve.candidate import outcome
+                from tuneup.sweep.candidate import outcome
 
                 c = outcome(Run(resume), None)
             else:
@@ -293,7 +293,7 @@ def quietly():
 
 def encode(sp: Space, values: dict[str, Any]) -> dict[str, Any]:
     """{key: value} as Optuna stores it (list choices as JSON text), checked against the space."""
-    from tuneup.improve.space import encode_choice
+    from tuneup.sweep.space import encode_choice
 
     out = {}
     for key, value in values.items():
