@@ -18,6 +18,8 @@ from tuneup.diagnose.curves import LearningCurve, learning_curve
 from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadows the subpackage's name here
 from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
+from tuneup.sweep.result import SweepResult
+from tuneup.sweep.runner import sweep
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
 from tuneup.watch import MonitorReport, monitor
@@ -25,7 +27,7 @@ from tuneup.workflow import prepare, run
 
 __all__ = [
     "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval",
-    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "check", "demo",
-    "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project", "learning_curve",
-    "load_config", "monitor", "paired_difference", "prepare", "run", "slice_metrics",
+    "LearningCurve", "MonitorReport", "Remedy", "Run", "SweepResult", "TrainingError", "UserError", "__version__",
+    "check", "demo", "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project",
+    "learning_curve", "load_config", "monitor", "paired_difference", "prepare", "run", "slice_metrics", "sweep",
 ]
