@@ -23,6 +23,7 @@ app = typer.Typer(
 
 # each module registers its commands on `app`
 from tuneup.cli import core  # noqa: E402,F401
+from tuneup.cli import ship  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
