@@ -78,16 +78,13 @@ def measure(files: dict[str, Path], encoder: Encoder, metric: Metric, data: Eval
         slices = _slices(encoder, metric, data, out, threshold)
         for s, r in zip(slices, ref_slices):
             s["loss"] = _loss(sign, r["metric"], s["metric"])
-        judged = [s for s in slices if s["n"] >= min_slice and s["loss"] is not None]
-        worst = max(judged, key=lambda s: s["loss"], default=None)
         v = Variant(
             name=name, file=path.name, size_bytes=path.stat().st_size, gzip_bytes=_gzip_size(path),
             latency_ms=_latencies(path, data.feeds), metric=value, loss=_loss(sign, ref_overall, value) or 0.0,
             agreement=_agreement(encoder, ref, out, threshold), max_abs_diff=float(np.max(np.abs(out - ref), initial=0.0)),
-            slices=slices, worst_slice=worst, extra=(extras or {}).get(name, {}),
+            slices=slices, extra=(extras or {}).get(name, {}),
         )
-        v.passes, v.why = _judge(v, tolerance, min_slice)
-        variants.append(v)
+        variants.append(_judge(v, tolerance, min_slice))
     return Tradeoff(metric.name, metric.higher_is_better, data.split, len(data), tolerance, min_slice, variants,
                     _recommend(variants))
 
@@ -108,16 +105,22 @@ def _agreement(encoder: Encoder, ref: np.ndarray, out: np.ndarray, threshold: fl
     return float(same.mean()) if len(same) else None
 
 
-def _judge(v: Variant, tolerance: float, min_slice: int) -> tuple[bool, str]:
-    if v.name == REFERENCE:
-        return True, "the reference"
-    if v.loss > tolerance:
-        return False, f"loses {v.loss:.4g} of the metric on the whole dev set (tolerance {tolerance:g})"
+def _judge(v: Variant, tolerance: float, min_slice: int) -> Variant:
+    """Set the variant's worst judged slice, whether it keeps the metric, and why."""
+    judged = [s for s in v.slices if s["n"] >= min_slice and s.get("loss") is not None]
+    v.worst_slice = max(judged, key=lambda s: s["loss"], default=None)
     w = v.worst_slice
-    if w is not None and w["loss"] > tolerance:
-        return False, f"slice {w['column']}={w['value']} (n={w['n']}) loses {w['loss']:.4g} (tolerance {tolerance:g})"
-    judged = sum(1 for s in v.slices if s["n"] >= min_slice)
-    return True, f"no slice loses more than {tolerance:g} ({judged} slices with n >= {min_slice} checked)"
+    if v.name == REFERENCE:
+        v.passes, v.why = True, "the reference"
+    elif v.loss > tolerance:
+        v.passes, v.why = False, f"loses {v.loss:.4g} of the metric on the whole dev set (tolerance {tolerance:g})"
+    elif w is not None and w["loss"] > tolerance:
+        v.passes = False
+        v.why = f"slice {w['column']}={w['value']} (n={w['n']}) loses {w['loss']:.4g} (tolerance {tolerance:g})"
+    else:
+        v.passes = True
+        v.why = f"no slice loses more than {tolerance:g} ({len(judged)} slices with n >= {min_slice} checked)"
+    return v
 
 
 def _recommend(variants: list[Variant]) -> str:
