@@ -182,7 +182,10 @@ def _errors(app) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request, exc: HTTPException):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        message = str(exc.detail)
+        if exc.status_code == 400 and message.startswith("There was an error parsing the body"):
+            message = "the body is not valid JSON (or not UTF-8 text); send {\"rows\": [{column: value, ...}]}"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def crashed(request, exc: Exception):

@@ -28,8 +28,15 @@ function serverEngine(meta) {
     keyBox.value = localStorage.getItem("tuneup-api-key") || "";
     keyBox.addEventListener("change", () => localStorage.setItem("tuneup-api-key", keyBox.value));
   }
+  // one id per browser, so an A/B test shows this person the same model every time
+  let client = localStorage.getItem("tuneup-client-id");
+  if (!client) {
+    client = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
+    localStorage.setItem("tuneup-client-id", client);
+  }
   async function post(body, json) {
     const headers = json ? { "Content-Type": "application/json" } : {};
+    headers["X-Client-Id"] = client;
     if (meta.api_key_required) headers["X-API-Key"] = keyBox.value;
     const r = await fetch("predict", { method: "POST", body, headers });
     const answer = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
