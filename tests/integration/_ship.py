@@ -78,6 +78,23 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def web_site(run, folder: Path):
+    """`export(run, web=True)` (ONNX Runtime Web from the npm registry, into a private cache) on a plain
+    static server; skips when npm is missing (CI has it)."""
+    from tuneup.ship.export import export
+
+    if shutil.which("npm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("npm is not installed; --web fetches onnxruntime-web with it")
+        pytest.skip("npm is not installed: --web cannot fetch onnxruntime-web")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNEUP_CACHE", str(folder / "cache"))
+        result = export(run, folder / "web-export", web=True)
+    with static_site(result.path / "web") as url:
+        yield url
+
+
 def chromium_or_skip() -> str:
     """Debian's chromium; missing, the test skips locally and fails in CI (which installs it)."""
     path = shutil.which("chromium")

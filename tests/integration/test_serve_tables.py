@@ -9,7 +9,7 @@ import shutil
 import httpx
 import numpy as np
 import pytest
-from _ship import browser_page, fuzz, json_rows, server
+from _ship import browser_page, fuzz, json_rows, server, web_site
 
 from tuneup.ship.ab import Router
 from tuneup.ship.export import export
@@ -197,3 +197,33 @@ def test_the_form_page_predicts_a_row(setup):
     got, want = answer["predictions"][0], expected["predictions"][0]
     assert got["score"] == pytest.approx(want["score"], abs=1e-6)
     assert shown == got["prediction"] == want["prediction"]
+
+
+@pytest.fixture(scope="module")
+def web(setup, tmp_path_factory):
+    with web_site(setup["run"], tmp_path_factory.mktemp("web")) as url:
+        yield url
+
+
+@pytest.mark.browser
+def test_the_web_form_predicts_in_the_browser_what_the_server_predicts(setup, web):
+    """Rows with a missing age and an unseen city: the browser's encoding must match Encoder.raw_numeric."""
+    _, rows = dev_rows(setup["run"])
+    cases = [next(r for r in rows if r["age"] is None), {**rows[0], "city": "tokyo"}, rows[1]]
+    with browser_page() as page:
+        page.goto(web + "/")
+        page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+        for row in cases:
+            want = post(setup, [row], client=client_for("candidate")).json()["predictions"][0]  # the same run
+            page.fill("#field-age", "" if row["age"] is None else str(row["age"]))
+            page.fill("#field-income", str(row["income"]))
+            page.fill("#field-city", row["city"] or "")
+            page.fill("#field-plan", row["plan"])
+            page.fill("#field-signup", row["signup"][:10] + "T00:00")
+            page.evaluate("document.getElementById('result').dataset.ready = ''")
+            page.click("#predict")
+            page.wait_for_selector("#result[data-ready='1']", timeout=30_000)
+            got = page.evaluate("window.tuneupLastAnswer")["predictions"][0]
+            assert got["score"] == pytest.approx(want["score"], abs=1e-5), row
+            assert got["prediction"] == want["prediction"] == page.inner_text("#label")
+        assert page.errors == []

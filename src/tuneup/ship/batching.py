@@ -31,11 +31,13 @@ class MicroBatcher:
         self.on_batch = on_batch
         self._queue: asyncio.Queue[_Item] | None = None
         self._worker: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneup-model")
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
-        self._worker = asyncio.create_task(self._loop())
+        self._worker = asyncio.create_task(self._serve())
 
     async def stop(self) -> None:
         if self._worker is not None:
@@ -47,6 +49,8 @@ class MicroBatcher:
         self._pool.shutdown(wait=False)
 
     async def __call__(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        if self._loop is not asyncio.get_running_loop():  # driven without its lifespan (httpx's ASGI transport)
+            await self.start()
         future = asyncio.get_running_loop().create_future()
         await self._queue.put(_Item(feeds, n_rows(feeds), future))
         return await future
@@ -70,7 +74,7 @@ class MicroBatcher:
             rows += item.rows
         return batch
 
-    async def _loop(self) -> None:
+    async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             batch = await self._gather()

@@ -303,7 +303,8 @@ def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
             name = f.filename or f"files[{i}]"
             uploads.append(read_image(await f.read(), name, schema["height"], schema["channels"], opts.max_pixels))
         pixels = np.stack([u.pixels for u in uploads])  # (N, C, H, W) uint8
-        stats = image_stats(pixels).to_dict(orient="records")
+        # one image at a time: main's image_stats (d031c7d) lets a batch's neighbours leak into sharpness
+        stats = [image_stats(pixels[i : i + 1]).iloc[0].to_dict() for i in range(len(pixels))]
 
         def logged(u, s):
             def make(rid: str) -> dict:
