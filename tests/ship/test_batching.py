@@ -18,8 +18,8 @@ class Model:
         self.fail_on = fail_on
         self.lock = threading.Lock()
 
-    def __call__(self, feeds):
-        x = feeds["x"]
+    def __call__(self, payloads):
+        x = np.concatenate([p["x"] for p in payloads])
         with self.lock:
             self.calls.append(len(x))
         if self.fail_on is not None and (x == self.fail_on).any():
@@ -34,7 +34,7 @@ def feeds(*values):
 async def _many(engine, requests):
     await engine.start()
     try:
-        return await asyncio.gather(*(engine(f) for f in requests), return_exceptions=True)
+        return await asyncio.gather(*(engine(f, len(f["x"])) for f in requests), return_exceptions=True)
     finally:
         await engine.stop()
 
@@ -63,8 +63,8 @@ def test_a_failing_batch_fails_its_callers_and_the_batcher_keeps_serving():
 
     async def scenario():
         await batcher.start()
-        bad = await asyncio.gather(batcher(feeds(3.0)), return_exceptions=True)
-        good = await batcher(feeds(5.0))
+        bad = await asyncio.gather(batcher(feeds(3.0), 1), return_exceptions=True)
+        good = await batcher(feeds(5.0), 1)
         await batcher.stop()
         return bad[0], good
 

@@ -2,7 +2,11 @@
 
 The first request waits at most `max_wait_ms` for company; a batch closes early at `max_batch` rows.
 While the model runs, new requests queue up and form the next batch, so under load batches fill
-without waiting. One model call runs at a time, on its own thread, so the event loop keeps serving.
+without waiting. A batch is prepared (encoded) and run on one worker thread, off the event loop, so
+per-call costs (building a frame, encoding columns, calling ONNX Runtime) are paid once per batch.
+
+`run(payloads)` takes the requests' payloads in order and returns one output row per example, in the
+same order; each request gets its own rows back.
 """
 from __future__ import annotations
 
@@ -11,22 +15,23 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from tuneup.ship.inputs import concat, n_rows
+Run = Callable[[list[Any]], np.ndarray]
 
 
 @dataclass
 class _Item:
-    feeds: dict[str, np.ndarray]
+    payload: Any
     rows: int
     future: asyncio.Future
 
 
 class MicroBatcher:
-    def __init__(self, run: Callable[[dict[str, np.ndarray]], np.ndarray], max_batch: int = 64,
-                 max_wait_ms: float = 2.0, on_batch: Callable[[int, float], None] | None = None):
+    def __init__(self, run: Run, max_batch: int = 64, max_wait_ms: float = 2.0,
+                 on_batch: Callable[[int, float], None] | None = None):
         self.run, self.max_batch, self.max_wait = run, max_batch, max_wait_ms / 1000.0
         self.on_batch = on_batch
         self._queue: asyncio.Queue[_Item] | None = None
@@ -48,11 +53,11 @@ class MicroBatcher:
                 pass
         self._pool.shutdown(wait=False)
 
-    async def __call__(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    async def __call__(self, payload: Any, rows: int) -> np.ndarray:
         if self._loop is not asyncio.get_running_loop():  # driven without its lifespan (httpx's ASGI transport)
             await self.start()
-        future = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Item(feeds, n_rows(feeds), future))
+        future = self._loop.create_future()
+        self._queue.put_nowait(_Item(payload, rows, future))
         return await future
 
     async def _gather(self) -> list[_Item]:
@@ -74,21 +79,23 @@ class MicroBatcher:
             rows += item.rows
         return batch
 
+    def _timed(self, payloads: list[Any]) -> np.ndarray:
+        start = time.perf_counter()
+        out = self.run(payloads)
+        if self.on_batch is not None:
+            self.on_batch(len(out), time.perf_counter() - start)
+        return out
+
     async def _serve(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             batch = await self._gather()
-            feeds = batch[0].feeds if len(batch) == 1 else concat([b.feeds for b in batch])
-            start = time.perf_counter()
             try:
-                out = await loop.run_in_executor(self._pool, self.run, feeds)
+                out = await self._loop.run_in_executor(self._pool, self._timed, [b.payload for b in batch])
             except Exception as e:  # the callers get the error; the loop keeps serving
                 for b in batch:
                     if not b.future.done():
                         b.future.set_exception(e)
                 continue
-            if self.on_batch is not None:
-                self.on_batch(n_rows(feeds), time.perf_counter() - start)
             offset = 0
             for b in batch:
                 if not b.future.done():  # a caller that went away
@@ -99,8 +106,7 @@ class MicroBatcher:
 class Direct:
     """No batching: every request is its own model call, on a thread pool (the reference to beat)."""
 
-    def __init__(self, run: Callable[[dict[str, np.ndarray]], np.ndarray],
-                 on_batch: Callable[[int, float], None] | None = None, threads: int = 8):
+    def __init__(self, run: Run, on_batch: Callable[[int, float], None] | None = None, threads: int = 8):
         self.run, self.on_batch = run, on_batch
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tuneup-model")
 
@@ -110,12 +116,12 @@ class Direct:
     async def stop(self) -> None:
         self._pool.shutdown(wait=False)
 
-    def _timed(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    def _timed(self, payload: Any) -> np.ndarray:
         start = time.perf_counter()
-        out = self.run(feeds)
+        out = self.run([payload])
         if self.on_batch is not None:
-            self.on_batch(n_rows(feeds), time.perf_counter() - start)
+            self.on_batch(len(out), time.perf_counter() - start)
         return out
 
-    async def __call__(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._timed, feeds)
+    async def __call__(self, payload: Any, rows: int) -> np.ndarray:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._timed, payload)

@@ -72,6 +72,15 @@ class Bundle:
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         return self.session.run(None, feeds)[0]
 
+    def predict_batch(self, payloads: list) -> np.ndarray:
+        """Several requests' inputs -> one encoding and one model call: table rows (a list of validated
+        rows per request) or images ((N, C, H, W) uint8 per request). One output row per example."""
+        from tuneup.ship.inputs import image_feeds, table_feeds
+
+        if self.kind == "image":
+            return self.run(image_feeds(np.concatenate(payloads)))
+        return self.run(table_feeds(self.encoder, self.frame([row for rows in payloads for row in rows])))
+
     def frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
         """Validated rows -> one column per feature; numbers as floats (None = NaN), the rest as received."""
         data = {}

@@ -106,8 +106,8 @@ def _engine(bundle: Bundle, options: ServeOptions, on_batch):
     from tuneup.ship.batching import Direct, MicroBatcher
 
     if options.batching:
-        return MicroBatcher(bundle.run, options.max_batch, options.max_wait_ms, on_batch)
-    return Direct(bundle.run, on_batch)
+        return MicroBatcher(bundle.predict_batch, options.max_batch, options.max_wait_ms, on_batch)
+    return Direct(bundle.predict_batch, on_batch)
 
 
 @dataclass
@@ -123,11 +123,11 @@ class _Context:
     def primary(self) -> Bundle:
         return self.bundles[PRIMARY]
 
-    async def answer(self, client: Optional[str], feeds: dict, inputs: list, notes: list, started: float) -> dict:
-        """Run the chosen model, log every example, and build the response."""
+    async def answer(self, client: Optional[str], payload: Any, inputs: list, notes: list, started: float) -> dict:
+        """Run the chosen model on the payload (rows or images), log every example, build the response."""
         variant = self.router.choose(client)
         bundle = self.bundles[variant]
-        output = await self.engines[variant](feeds)
+        output = await self.engines[variant](payload, len(inputs))
         results = bundle.describe(output)
         latency_ms = (time.perf_counter() - started) * 1000.0
         predictions = []
@@ -268,17 +268,15 @@ def _table_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
     from fastapi import Depends
 
     from tuneup.ship.bodies import predict_model
-    from tuneup.ship.inputs import table_feeds
 
     Request = predict_model(ctx.primary.schema, ctx.options.max_rows)
 
     async def predict(body: Request, client: Client = None) -> PredictResponse:
         started = time.perf_counter()
         rows = [r.model_dump(by_alias=True) for r in body.rows]
-        bundle = ctx.primary  # both models share the schema (checked at start)
-        feeds = table_feeds(bundle.encoder, bundle.frame(rows))
         inputs = [(lambda rid, r=r: r) for r in rows]
-        return await ctx.answer(client, feeds, inputs, bundle.unseen(rows), started)
+        # both models share the schema (checked at start); encoding happens per batch, off the event loop
+        return await ctx.answer(client, rows, inputs, ctx.primary.unseen(rows), started)
 
     app.post("/predict", summary="Predict table rows", dependencies=[Depends(check_key)],
              response_model=PredictResponse)(predict)
@@ -288,7 +286,6 @@ def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
     from fastapi import Depends, File, UploadFile
 
     from tuneup.data.shift import image_stats
-    from tuneup.ship.inputs import image_feeds
     from tuneup.ship.uploads import read_image
 
     schema, opts = ctx.primary.schema, ctx.options
@@ -313,7 +310,7 @@ def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
             return make
 
         inputs = [logged(u, s) for u, s in zip(uploads, stats)]
-        return await ctx.answer(client, image_feeds(pixels), inputs, [[] for _ in uploads], started)
+        return await ctx.answer(client, pixels, inputs, [[] for _ in uploads], started)
 
     app.post("/predict", summary="Predict uploaded images", dependencies=[Depends(check_key)],
              response_model=PredictResponse)(predict)
