@@ -112,3 +112,13 @@ def test_an_ab_candidate_must_take_the_same_inputs(embedded_run, regression_run,
     b = Bundle.load(export(regression_run, tmp_path / "b").path)
     with pytest.raises(tuneup.UserError, match="same task and input schema"):
         create_app(a, b, ServeOptions(log_dir=tmp_path / "logs"))
+
+
+def test_an_output_that_overflowed_is_a_422_not_a_nan(embedded_run, tmp_path, monkeypatch):
+    bundle = Bundle.load(export(embedded_run, tmp_path / "e").path)
+    monkeypatch.setattr(bundle, "predict_batch", lambda payloads: np.array([0.2, np.nan], dtype=np.float32))
+    app = create_app(bundle, options=ServeOptions(log_dir=tmp_path / "logs"))
+    ds = embedded_run.data()
+    r = call(app, "POST", "/predict", json={"rows": rows_of(ds.features.iloc[:2])})
+    assert r.status_code == 422 and "examples [1] could not be scored" in r.json()["error"]
+    assert not list((tmp_path / "logs").glob("log-*.jsonl"))  # nothing logged for a refused request

@@ -13,9 +13,10 @@ from typing import Annotated, Any, Optional, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
 
 MAX_TEXT = 1000
+LIMIT = 1e30  # models compute in float32 (max 3.4e38); beyond this a standardized value overflows
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-LIMIT, le=LIMIT)]
 Text = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
 
 

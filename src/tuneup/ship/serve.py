@@ -128,6 +128,10 @@ class _Context:
         variant = self.router.choose(client)
         bundle = self.bundles[variant]
         output = await self.engines[variant](payload, len(inputs))
+        if not np.isfinite(output).all():  # extreme inputs can overflow float32 inside the model
+            bad = sorted({int(i) for i in np.argwhere(~np.isfinite(output))[:, 0]})
+            raise RequestError(422, f"examples {bad} could not be scored: their values overflow the model's "
+                                    "float32 arithmetic; check them for extreme numbers")
         results = bundle.describe(output)
         latency_ms = (time.perf_counter() - started) * 1000.0
         predictions = []
