@@ -63,6 +63,7 @@ def test_health_and_metadata_need_no_key(setup):
     assert meta["threshold"] == 0.3 and meta["classes"] == ["no", "yes"] and meta["api_key_required"]
     assert [c["name"] for c in meta["input"]["columns"]] == ["age", "income", "city", "plan", "signup"]
     assert httpx.get(f"{setup['url']}/openapi.json").status_code == 200
+    assert "swagger" in httpx.get(f"{setup['url']}/docs").text.lower()
 
 
 def test_predict_needs_the_key(setup):
