@@ -91,3 +91,16 @@ def test_direct_calls_the_model_once_per_request():
 def test_a_lone_request_is_answered(wait):
     outs = asyncio.run(_many(MicroBatcher(Model(), max_wait_ms=wait), [feeds(7)]))
     np.testing.assert_array_equal(outs[0], [14.0])
+
+
+def test_a_lone_client_never_waits_for_company():
+    """max_wait is a minute: a lone request answered at all within the 5 s guard did not wait for it."""
+    batcher = MicroBatcher(Model(), max_batch=64, max_wait_ms=60_000)
+
+    async def lone():
+        await batcher.start()
+        outs = [await asyncio.wait_for(batcher(feeds(i), 1), timeout=5) for i in range(3)]
+        await batcher.stop()
+        return outs
+
+    assert [float(o[0]) for o in asyncio.run(lone())] == [0.0, 2.0, 4.0]

@@ -1,8 +1,9 @@
 """Micro-batching: concurrent requests gathered into one model call.
 
-The first request waits at most `max_wait_ms` for company; a batch closes early at `max_batch` rows.
-While the model runs, new requests queue up and form the next batch, so under load batches fill
-without waiting. A batch is prepared (encoded) and run on one worker thread, off the event loop, so
+A batch takes whatever is queued; when the previous batch held more than one request (there is
+concurrency to gather), the first request also waits up to `max_wait_ms` for company. A lone client
+therefore never waits. A batch closes early at `max_batch` rows. While the model runs, new requests
+queue up and form the next batch, so under load batches fill without waiting. A batch is prepared (encoded) and run on one worker thread, off the event loop, so
 per-call costs (building a frame, encoding columns, calling ONNX Runtime) are paid once per batch.
 
 `run(payloads)` takes the requests' payloads in order and returns one output row per example, in the
@@ -37,6 +38,7 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Item] | None = None
         self._worker: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._last = 1  # requests in the previous batch
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneup-model")
 
     async def start(self) -> None:
@@ -63,7 +65,7 @@ class MicroBatcher:
     async def _gather(self) -> list[_Item]:
         batch = [await self._queue.get()]
         rows = batch[0].rows
-        deadline = time.monotonic() + self.max_wait
+        deadline = time.monotonic() + (self.max_wait if self._last > 1 else 0.0)
         while rows < self.max_batch:
             if self._queue.empty():
                 left = deadline - time.monotonic()
@@ -77,6 +79,7 @@ class MicroBatcher:
                 item = self._queue.get_nowait()
             batch.append(item)
             rows += item.rows
+        self._last = len(batch)
         return batch
 
     def _timed(self, payloads: list[Any]) -> np.ndarray:
