@@ -169,6 +169,7 @@ def main() -> None:
     p.add_argument("--run", help="a finished run (default: train a small digits CNN)")
     p.add_argument("--clients", default="1,8,32,128")
     p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--repeats", type=int, default=3, help="off/on rounds, interleaved; medians are reported")
     p.add_argument("--json", action="store_true", help="print the results as one JSON document")
     a = p.parse_args()
     from tuneup import _progress
@@ -182,25 +183,41 @@ def main() -> None:
         export_dir = export(run, folder / "export", int8=True).path
         engine_rows = engines(run, export_dir)
         kind, payload = sample(run)
-        serving = []
-        for batching in (False, True):
-            proc, port = start_server(export_dir, batching, folder / f"logs-{batching}")
-            try:
-                request = image_request(port, payload) if kind == "image" else table_request(port, payload)
-                for clients in map(int, a.clients.split(",")):
-                    serving.append({"batching": batching, **load(port, request, clients, a.seconds, folder)})
-            finally:
-                proc.terminate()
-                proc.wait(15)
-    report = {"run": run.name, "kind": kind, "cpus": os.cpu_count(), "engines": engine_rows, "serving": serving}
+        rounds = []
+        load_before = os.getloadavg()[0]
+        for r in range(a.repeats):  # off, on, off, on, ...: drift in the machine's load hits both alike
+            for batching in (False, True):
+                proc, port = start_server(export_dir, batching, folder / f"logs-{r}-{batching}")
+                try:
+                    request = image_request(port, payload) if kind == "image" else table_request(port, payload)
+                    for clients in map(int, a.clients.split(",")):
+                        rounds.append({"batching": batching, **load(port, request, clients, a.seconds, folder)})
+                finally:
+                    proc.terminate()
+                    proc.wait(15)
+    report = {"run": run.name, "kind": kind, "cpus": os.cpu_count(), "engines": engine_rows,
+              "load_average": [load_before, os.getloadavg()[0]], "repeats": a.repeats,
+              "serving": medians(rounds), "rounds": rounds}
     if a.json:
         print(json.dumps(report, indent=2))
         return
     print_report(report)
 
 
+def medians(rounds: list[dict]) -> list[dict]:
+    """Per (batching, clients): the median of each figure over the rounds."""
+    keys = sorted({(x["batching"], x["clients"]) for x in rounds})
+    out = []
+    for batching, clients in keys:
+        same = [x for x in rounds if (x["batching"], x["clients"]) == (batching, clients)]
+        out.append({"batching": batching, "clients": clients, "errors": sum(x["errors"] for x in same),
+                    **{k: float(np.median([x[k] for x in same])) for k in ("throughput", "p50_ms", "p99_ms")}})
+    return out
+
+
 def print_report(r: dict) -> None:
-    print(f"model {r['run']} ({r['kind']}), {r['cpus']} CPUs\n")
+    print(f"model {r['run']} ({r['kind']}), {r['cpus']} CPUs, load average {r['load_average'][0]:.1f} before and "
+          f"{r['load_average'][1]:.1f} after; medians of {r['repeats']} interleaved rounds\n")
     print(f"{'one model call (median)':28} {'batch 1':>10} {'batch 64':>10} {'vs eager @1':>12} {'vs eager @64':>13}")
     eager = r["engines"][0]
     for e in r["engines"]:
