@@ -136,6 +136,8 @@ def load(port: int, request: bytes, clients: int, seconds: float, folder: Path) 
 
 # ---- one model call: ONNX Runtime vs PyTorch eager -----------------------------------------------------
 def engines(run, export_dir: Path) -> list[dict]:
+    """Median latency of one call, every engine on one thread: on a shared machine, more threads measure
+    the neighbours' load more than the engine."""
     import torch
 
     from tuneup.ship import graph, latency
@@ -149,11 +151,16 @@ def engines(run, export_dir: Path) -> list[dict]:
             return module(*[torch.from_numpy(v) for v in feeds.values()])
 
     calls = {"PyTorch eager (fp32)": eager,
-             "ONNX Runtime fp32": latency.onnx_call(latency.session(export_dir / "model.onnx")),
-             "ONNX Runtime int8": latency.onnx_call(latency.session(export_dir / "model.int8.onnx"))}
+             "ONNX Runtime fp32": latency.onnx_call(latency.session(export_dir / "model.onnx", threads=1)),
+             "ONNX Runtime int8": latency.onnx_call(latency.session(export_dir / "model.int8.onnx", threads=1))}
     rows = []
-    for name, call in calls.items():
-        rows.append({"engine": name, **{f"batch_{b}_ms": latency.median_ms(call, data.feeds, b) for b in (1, 64)}})
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for name, call in calls.items():
+            rows.append({"engine": name, **{f"batch_{b}_ms": latency.median_ms(call, data.feeds, b) for b in (1, 64)}})
+    finally:
+        torch.set_num_threads(previous)
     return rows
 
 
@@ -218,7 +225,7 @@ def medians(rounds: list[dict]) -> list[dict]:
 def print_report(r: dict) -> None:
     print(f"model {r['run']} ({r['kind']}), {r['cpus']} CPUs, load average {r['load_average'][0]:.1f} before and "
           f"{r['load_average'][1]:.1f} after; medians of {r['repeats']} interleaved rounds\n")
-    print(f"{'one model call (median)':28} {'batch 1':>10} {'batch 64':>10} {'vs eager @1':>12} {'vs eager @64':>13}")
+    print(f"{'one model call (median, 1 thread)':28} {'batch 1':>10} {'batch 64':>10} {'vs eager @1':>12} {'vs eager @64':>13}")
     eager = r["engines"][0]
     for e in r["engines"]:
         print(f"{e['engine']:28} {e['batch_1_ms']:8.3f}ms {e['batch_64_ms']:8.2f}ms "

@@ -37,7 +37,7 @@ class Bundle:
             hint = {"int8": " (export it with --int8)", "pruned": " (export it with --prune 0.5)"}.get(variant, "")
             raise UserError(f"{export.path}: no '{variant}' ONNX model{hint}; this export holds: {listing(onnx) or 'none'}")
         return cls(export.path, export.metadata, Encoder.load(export.path / ENCODER), files[variant],
-                   session(export.path / files[variant], threads), root)
+                   session(export.path / files[variant], threads, spin=False), root)
 
     # ---- what it is ----------------------------------------------------------------------------------
     @property

@@ -32,12 +32,15 @@ def median_ms(call: Callable[[dict[str, np.ndarray]], object], feeds: dict[str, 
     return float(np.median(times) * 1000.0)
 
 
-def session(path, threads: int = 0):
-    """An ONNX Runtime CPU session (`threads` 0: ONNX Runtime's default, every core)."""
+def session(path, threads: int = 0, spin: bool = True):
+    """An ONNX Runtime CPU session (`threads` 0: ONNX Runtime's default, every core). `spin=False` stops
+    idle worker threads from busy-waiting for the next call: a server needs those cycles for its requests."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
+    if not spin:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.log_severity_level = 3  # quantized graphs warn about shape inference; the numbers are what matter
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 

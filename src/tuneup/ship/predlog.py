@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tuneup._io import append_jsonl, write_bytes
+from tuneup._io import append_jsonl
 
 NAME = re.compile(r"^log-(\d{6})\.jsonl$")
 DEFAULT_MAX_MB = 50
@@ -29,6 +29,7 @@ class PredictionLog:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
+        self._images_ready = False
         self._lock = threading.Lock()
         numbers = [int(m.group(1)) for p in self.folder.iterdir() if (m := NAME.match(p.name))]
         self._index = max(numbers, default=1)  # a restarted server appends to the newest file
@@ -62,7 +63,12 @@ class PredictionLog:
         self.write({"type": "feedback", "time": now(), "request_id": request_id, "label": label})
 
     def save_image(self, request_id: str, ext: str, data: bytes) -> str:
-        """Keep an upload's bytes; returns its path relative to the log folder (what the log line holds)."""
+        """Keep an upload's bytes; returns its path relative to the log folder (what the log line holds).
+        A plain write is enough: the line that names the file is written only after it is complete."""
         relative = f"images/{request_id}.{ext}"
-        write_bytes(self.folder / relative, data)
+        if not self._images_ready:
+            (self.folder / "images").mkdir(exist_ok=True)
+            self._images_ready = True
+        with open(self.folder / relative, "xb") as f:  # request ids are fresh: never overwrite
+            f.write(data)
         return relative
