@@ -33,6 +33,13 @@ def test_smaller_and_fast_enough_is_recommended():
     assert _recommend([fp32, variant("int8", size=30, gz=25, ms=1.1)]) == "int8"
 
 
+def test_slower_at_only_one_batch_size_is_noise_not_a_verdict():
+    fp32 = variant("fp32", size=100, gz=90)
+    pruned = variant("pruned", size=100, gz=50)
+    pruned.latency_ms = {"batch_1": 1.4, "batch_64": 8.0}  # slower at 1, faster at 64
+    assert _recommend([fp32, pruned]) == "pruned"
+
+
 def test_slow_or_larger_variants_are_not_recommended_and_say_why():
     fp32 = variant("fp32", size=100, gz=90)
     slow = variant("int8", size=30, gz=25, ms=10.0)

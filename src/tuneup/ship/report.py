@@ -48,7 +48,7 @@ def _footer(meta: dict[str, Any]) -> str:
     c = meta["compress"]
     return (f"* recommended: {c['recommended']}. A variant passes when neither {c['split']} (n={c['n']}) nor any "
             f"slice with n >= {c['min_slice']} loses more than {c['tolerance']:g} of {c['metric']}; it is recommended only if "
-            "it is also smaller (compressed, by 10%+) and at most 1.25x slower. Latency: median on this CPU; agrees: "
+            "it is also smaller (compressed, by 10%+) and not over 1.25x slower at both batch sizes. Latency: median on this CPU; agrees: "
             "share of predictions equal to fp32's.")
 
 
