@@ -134,3 +134,19 @@ def test_image_export_verifies_and_slices_by_camera_and_lighting(trained_image_r
     dev = trained_image_run.summary["splits"]["dev"]["metric"]
     fp32 = next(v for v in result.metadata["compress"]["variants"] if v["name"] == "fp32")
     assert fp32["metric"] == pytest.approx(dev, abs=1e-12)
+
+
+def test_serving_a_run_reexports_when_a_threshold_was_chosen_since(trained_table_run, tmp_path):
+    import os
+    import shutil
+
+    from tuneup.runs import Run
+    from tuneup.ship.export import ensure_export
+
+    copy = Run(shutil.copytree(trained_table_run.path, tmp_path / "churn", ignore=shutil.ignore_patterns("export")))
+    first = ensure_export(copy)
+    assert first.metadata["threshold"] == 0.5 and ensure_export(copy).metadata == first.metadata  # reused
+    (copy.path / "threshold.json").write_text('{"threshold": 0.35}')
+    later = (first.path / "metadata.json").stat().st_mtime + 5
+    os.utime(copy.path / "threshold.json", (later, later))
+    assert ensure_export(copy).metadata["threshold"] == 0.35

@@ -241,13 +241,19 @@ def _readable(folder: Path) -> None:
 
 
 def ensure_export(run) -> Export:
-    """The run's export folder, made (fp32 only) when it does not exist yet."""
+    """The run's export folder, made (fp32 only) when it is missing or older than what it was made from
+    (weights, encoder, a threshold chosen since)."""
     folder = run.path / "export"
     if (folder / METADATA).exists():
         found = Export.open(folder)
-        if found.metadata.get("model_version") == run.name and "fp32" in found.metadata.get("files", {}):
+        made = (folder / METADATA).stat().st_mtime
+        sources = [run.path / name for name in ("model.safetensors", ENCODER, "threshold.json")]
+        fresh = all(not p.exists() or p.stat().st_mtime <= made for p in sources)
+        if fresh and found.metadata.get("model_version") == run.name and "fp32" in found.metadata.get("files", {}):
             return found
-    _progress.info(f"{run.name} has no ONNX export yet: exporting it to {folder}")
+        _progress.info(f"{folder} is older than {run.name}'s weights, encoder or threshold: exporting again")
+    else:
+        _progress.info(f"{run.name} has no ONNX export yet: exporting it to {folder}")
     return export(run, folder)
 
 
