@@ -49,3 +49,22 @@ def test_uploaded_images_are_kept_beside_the_log(tmp_path):
     log = PredictionLog(tmp_path)
     rel = log.save_image("c" * 32, "png", b"\x89PNG...")
     assert rel == f"images/{'c' * 32}.png" and (tmp_path / rel).read_bytes() == b"\x89PNG..."
+
+
+def test_lines_from_many_threads_never_interleave(tmp_path):
+    import threading
+
+    log = PredictionLog(tmp_path, max_bytes=400_000)
+    big = {"text": "x" * 20_000}  # larger than any I/O buffer
+
+    def work(t):
+        for i in range(40):
+            log.prediction(f"{t:016x}{i:016x}", "m", "primary", None, big, RESULT, 1.0)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    log.close()
+    rows = lines(tmp_path)  # every line parses
+    assert len(rows) == 240 and len({r["request_id"] for r in rows}) == 240
+    assert len(list(tmp_path.glob("log-*.jsonl"))) > 5

@@ -9,12 +9,14 @@ reader never sees half a line: `{"type": "prediction", ...}` per example answere
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 import threading
 from pathlib import Path
 from typing import Any
 
-from tuneup._io import append_jsonl
+from tuneup._io import jsonable
 
 NAME = re.compile(r"^log-(\d{6})\.jsonl$")
 DEFAULT_MAX_MB = 50
@@ -34,23 +36,31 @@ class PredictionLog:
         numbers = [int(m.group(1)) for p in self.folder.iterdir() if (m := NAME.match(p.name))]
         self._index = max(numbers, default=1)  # a restarted server appends to the newest file
         self._size = self.path.stat().st_size if self.path.exists() else 0
+        self._fd: int | None = None  # kept open: one write(2) per line, no open/close per request
 
     @property
     def path(self) -> Path:
         return self.folder / f"log-{self._index:06d}.jsonl"
 
     def write(self, record: dict[str, Any]) -> None:
-        import json
-
-        from tuneup._io import jsonable
-
-        size = len(json.dumps(jsonable(record), ensure_ascii=False).encode()) + 1
+        line = (json.dumps(jsonable(record), ensure_ascii=False) + "\n").encode()
         with self._lock:
-            if self._size > 0 and self._size + size > self.max_bytes:
+            if self._size > 0 and self._size + len(line) > self.max_bytes:
+                self.close()
                 self._index += 1
                 self._size = 0
-            append_jsonl(self.path, record)
-            self._size += size
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            # unbuffered and O_APPEND: the whole line reaches the file in one write, as `_io.append_jsonl` does
+            written = os.write(self._fd, line)
+            if written < len(line):  # only on a full disk or a signal; finish the line rather than cut it
+                os.write(self._fd, line[written:])
+            self._size += len(line)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def prediction(self, request_id: str, model: str, variant: str, client: str | None, input: dict[str, Any],
                    result: dict[str, Any], latency_ms: float) -> None:

@@ -89,6 +89,7 @@ def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Opt
         yield
         for e in engines.values():
             await e.stop()
+        predlog.close()
 
     app = FastAPI(title=f"tuneup: {primary.version}", version=primary.version, lifespan=lifespan,
                   description=f"Predictions from {primary.version} ({primary.task}, {primary.kind}). "
