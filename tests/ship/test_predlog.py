@@ -68,3 +68,12 @@ def test_lines_from_many_threads_never_interleave(tmp_path):
     rows = lines(tmp_path)  # every line parses
     assert len(rows) == 240 and len({r["request_id"] for r in rows}) == 240
     assert len(list(tmp_path.glob("log-*.jsonl"))) > 5
+
+
+def test_numpy_values_and_nan_are_written_as_plain_json(tmp_path):
+    import numpy as np
+
+    log = PredictionLog(tmp_path)
+    log.prediction("d" * 32, "m", "primary", None, {"n": np.int64(3), "x": float("nan")}, RESULT, np.float32(1.5))
+    (row,) = lines(tmp_path)
+    assert row["input"] == {"n": 3, "x": None} and row["latency_ms"] == 1.5

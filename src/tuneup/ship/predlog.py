@@ -43,7 +43,11 @@ class PredictionLog:
         return self.folder / f"log-{self._index:06d}.jsonl"
 
     def write(self, record: dict[str, Any]) -> None:
-        line = (json.dumps(jsonable(record), ensure_ascii=False) + "\n").encode()
+        try:  # records are plain JSON types already; jsonable() only when one is not
+            text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            text = json.dumps(jsonable(record), ensure_ascii=False)
+        line = (text + "\n").encode()
         with self._lock:
             if self._size > 0 and self._size + len(line) > self.max_bytes:
                 self.close()
