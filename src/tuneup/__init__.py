@@ -4,6 +4,8 @@
     cfg = tuneup.load_config("tuneup.yaml", overrides={"train.lr": 0.01})
     run = tuneup.run(cfg)          # a Run: a handle on its run directory
     diag = tuneup.diagnose(run)    # the error ladder with intervals, the verdict, ranked remedies
+    tuneup.export(run, int8=True)  # ONNX + int8 in <run>/export, with the compress-then-verify table
+    tuneup.serve(run)              # REST API + upload page on 127.0.0.1:8000
 """
 from __future__ import annotations
 
@@ -22,12 +24,15 @@ from tuneup.sweep.result import SweepResult
 from tuneup.sweep.runner import sweep
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
+from tuneup.ship.export import Export, export
+from tuneup.ship.serve import ServeOptions, create_app, serve
 from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval",
-    "LearningCurve", "MonitorReport", "Remedy", "Run", "SweepResult", "TrainingError", "UserError", "__version__",
-    "check", "demo", "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project",
-    "learning_curve", "load_config", "monitor", "paired_difference", "prepare", "run", "slice_metrics", "sweep",
+    "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Export",
+    "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "ServeOptions", "SweepResult", "TrainingError",
+    "UserError", "__version__", "check", "create_app", "demo", "demo_config", "diagnose", "error_difference",
+    "error_interval", "errors", "export", "init_project", "learning_curve", "load_config", "monitor",
+    "paired_difference", "prepare", "run", "serve", "slice_metrics", "sweep",
 ]
