@@ -183,12 +183,13 @@ class CheckData:
 
         if self.kind == "image":
             return hashing.pixel_hashes(self.dataset.images), None
-        columns = []
-        for c in self.compared:
-            values = self.exact_values(c)
-            uniques = self.factorized(c)[1] if self.types[c] == "categorical" else None
-            columns.append((values, hashing.near_values(values, self.types[c], uniques)))
-        return hashing.combine_both(columns)
+        def columns():
+            for c in self.compared:
+                values = self.exact_values(c)
+                uniques = self.factorized(c)[1] if self.types[c] == "categorical" else None
+                yield values, hashing.near_values(values, self.types[c], uniques)
+
+        return hashing.combine_both(len(self.dataset), columns())
 
     def exact_values(self, name: str) -> np.ndarray:
         """A column as numbers that are equal exactly when the values are: category codes or float64."""

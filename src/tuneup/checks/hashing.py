@@ -12,6 +12,7 @@ reach NEAR_CORRELATION."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -29,10 +30,10 @@ MANTISSA_BITS = 13  # 2**-13 ~ 1.2e-4: about 4 significant decimal digits
 _KEEP = ~np.uint64((1 << (52 - MANTISSA_BITS)) - 1)
 
 
-def combine_both(columns: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Exact and near row hashes in one pass over (exact values, near values) per column; a column whose
-    near values are the exact ones (the same array) is mixed once for both."""
-    n = len(columns[0][0]) if columns else 0
+def combine_both(n: int, columns: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact and near hashes of `n` rows in one pass over (exact values, near values) per column; a column
+    whose near values are the exact ones (the same array) is mixed once for both. `columns` may be a
+    generator: one column's float64 copies at a time, not the whole table's (8x its float32 size)."""
     exact, near = np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.uint64)
     for values, near_values in columns:
         mixed = column_hash(values)
