@@ -77,3 +77,29 @@ def test_numpy_values_and_nan_are_written_as_plain_json(tmp_path):
     log.prediction("d" * 32, "m", "primary", None, {"n": np.int64(3), "x": float("nan")}, RESULT, np.float32(1.5))
     (row,) = lines(tmp_path)
     assert row["input"] == {"n": 3, "x": None} and row["latency_ms"] == 1.5
+
+
+def test_a_rotated_file_is_parsed_into_the_monitoring_cache(tmp_path):
+    from tuneup.watch.log import _Cached, read_log
+
+    folder = tmp_path / "logs"
+    log = PredictionLog(folder, max_bytes=3000)
+    for i in range(20):
+        log.prediction(f"{i:032x}", "m", "primary", None, {"i": float(i)}, RESULT, 1.0)
+    log.wait_for_cache(timeout=60)
+    files = sorted(folder.glob("log-*.jsonl"))
+    assert len(files) >= 3
+    assert _Cached(files[0]).load()[0] is not None  # converted when the server moved on to the second file
+    assert _Cached(files[-1]).load()[0] is None  # the file being written is never cached
+    read = read_log(folder)
+    assert read.inputs["i"].tolist() == [float(i) for i in range(20)]  # the cached file reads back the same
+
+
+def test_the_cache_can_be_turned_off(tmp_path):
+    from tuneup.watch.log import _Cached
+
+    log = PredictionLog(tmp_path, max_bytes=1000, cache_rotated=False)
+    for i in range(10):
+        log.prediction(f"{i:032x}", "m", "primary", None, {"i": float(i)}, RESULT, 1.0)
+    log.wait_for_cache()
+    assert all(_Cached(p).load()[0] is None for p in tmp_path.glob("log-*.jsonl"))

@@ -5,6 +5,10 @@ one would pass `max_bytes`. Each line is one JSON object written with a single w
 reader never sees half a line: `{"type": "prediction", ...}` per example answered, and
 `{"type": "feedback", "request_id", "label"}` when ground truth arrives. Uploaded images are kept as
 `images/<request_id>.<ext>` beside the logs.
+
+A file the server has rotated away from is final: a background thread parses it once into monitoring's
+Parquet cache (`tuneup.watch.log.cache_rotated`), so `tuneup monitor` on this machine re-parses only the
+file still being written instead of the whole log.
 """
 from __future__ import annotations
 
@@ -27,8 +31,11 @@ def now() -> str:
 
 
 class PredictionLog:
-    def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_MB * 1024 * 1024):
+    def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_MB * 1024 * 1024,
+                 cache_rotated: bool = True):
         self.folder = Path(folder)
+        self.cache_rotated = cache_rotated
+        self._converting: threading.Thread | None = None
         self.folder.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self._images_ready = False
@@ -51,6 +58,7 @@ class PredictionLog:
         with self._lock:
             if self._size > 0 and self._size + len(line) > self.max_bytes:
                 self.close()
+                self._convert(self.path)
                 self._index += 1
                 self._size = 0
             if self._fd is None:
@@ -65,6 +73,22 @@ class PredictionLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def _convert(self, rotated: Path) -> None:
+        """Parse a rotated file into the monitoring cache off the request path (one file at a time: a
+        server rotating faster than it converts skips the extra files; monitoring parses those itself)."""
+        if not self.cache_rotated or (self._converting is not None and self._converting.is_alive()):
+            return
+        from tuneup.watch.log import cache_rotated
+
+        self._converting = threading.Thread(target=cache_rotated, args=(rotated,), name="tuneup-log-cache",
+                                            daemon=True)
+        self._converting.start()
+
+    def wait_for_cache(self, timeout: float | None = None) -> None:
+        """Wait for the conversion of the last rotated file (tests; a server shutting down)."""
+        if self._converting is not None:
+            self._converting.join(timeout)
 
     def prediction(self, request_id: str, model: str, variant: str, client: str | None, input: dict[str, Any],
                    result: dict[str, Any], latency_ms: float) -> None:

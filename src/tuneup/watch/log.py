@@ -178,6 +178,17 @@ def _read_file(path: Path, keep: bool = False) -> _File:
     return _File(path, pred, fb, truncated, {str(k): int(n) for k, n in other.items() if n})
 
 
+def cache_rotated(path: str | Path) -> bool:
+    """Parse a finished (rotated) log file into the Parquet cache that `read_log` reads unchanged files from;
+    `tuneup serve` calls this when it starts a new file. False when the file does not parse: `read_log`
+    reports that, with the line, when it gets there."""
+    try:
+        _read_file(Path(path), keep=True)
+    except DataError:
+        return False
+    return True
+
+
 class _Cached:
     """A parsed log file as Parquet under the cache folder, keyed by path, size and modification time."""
 
