@@ -181,14 +181,25 @@ def run(
     cfg = load_config(cfg, overrides)
     started = time.perf_counter()
     prepared = prepare(cfg)
-    cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
+    return run_prepared(prepared, name, final, callbacks, progress, started)
+
+
+def run_prepared(prepared: Prepared, name: str | None = None, final: bool = False,
+                 callbacks: list[Callback] | None = None, progress: bool = True, started: float | None = None,
+                 baselines: dict | None = None, extra: dict[str, Any] | None = None,
+                 purpose: str = "run --final") -> rd.Run:
+    """`run` on data already prepared (the improve loop's candidates, its train+dev retrain):
+    `baselines` already computed on the same splits are reused as they are."""
+    cfg = prepared.cfg
+    started = time.perf_counter() if started is None else started
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
-        extra = _folds(path, prepared, cfg, progress)
-        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
+        extra = {**_folds(path, prepared, cfg, progress), **(extra or {})}
+        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra,
+                                   baselines=baselines, purpose=purpose)
     except (UserError, ConfigError):
         shutil.rmtree(path, ignore_errors=True)  # bad input leaves nothing half-written behind
         raise
@@ -247,18 +258,15 @@ def _folds(path: Path, prepared: Prepared, cfg: Config, progress: bool) -> dict[
 
 def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool, callbacks: list[Callback],
                         progress: bool, started: float, resuming: bool = False,
-                        extra: dict[str, Any] | None = None) -> rd.Run:
+                        extra: dict[str, Any] | None = None, baselines: dict | None = None,
+                        purpose: str = "run --final") -> rd.Run:
     timing: dict[str, float] = {"prepare_s": prepared.seconds}
     train, weighting = training_tensors(prepared, cfg)  # first: a setting that cannot work fails before any work
     splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
-    scored = [s for s in prepared.tensors if s != "test" or final]
 
     t0 = time.perf_counter()
-    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
-    baselines = run_baselines(
-        names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-        prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
-    ) if names else {}
+    if baselines is None:
+        baselines = baselines_for(prepared, cfg, final)
     timing["baselines_s"] = time.perf_counter() - t0
 
     trainer = build(prepared, cfg)
@@ -275,7 +283,28 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     t0 = time.perf_counter()
     fit = trainer.fit(train, splits_for_fit, callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
+    return evaluate_and_write(path, prepared, cfg, trainer, fit, baselines, timing, final, started, weighting, extra,
+                              purpose)
 
+
+def baselines_for(prepared: Prepared, cfg: Config, final: bool) -> dict:
+    """The config's baselines (default: by data kind), fitted on train and scored on every split the
+    network is scored on (test only with `final`)."""
+    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
+    scored = [s for s in prepared.tensors if s != "test" or final]
+    return run_baselines(
+        names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
+        prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+    ) if names else {}
+
+
+def evaluate_and_write(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit, baselines: dict,
+                       timing: dict[str, float], final: bool, started: float, weighting: dict | None = None,
+                       extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
+    """Score the trained `trainer.model` on every split (test only with `final`, then recorded in the
+    ledger), write predictions, weights and summary.json (last; `extra` is added to it). Shared by
+    `run` and by the members of a vectorised ensemble (the improve loop): both write the same folder."""
+    scored = [s for s in prepared.tensors if s != "test" or final]
     t0 = time.perf_counter()
     results = {}
     for split in scored:
@@ -292,7 +321,7 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     if final:
         test_ids = rd.ids_hash(prepared.tensors["test"].ids)
         test_uses = rd.record_test_use(path.parent, path.name, rd.config_fingerprint(cfg), test_ids, cfg.metric,
-                                       results["test"]["error"])
+                                       results["test"]["error"], purpose)
         if test_uses > 1:
             _progress.warn(
                 f"the test set has now been evaluated {test_uses} times (see {path.parent / rd.LEDGER}); "
