@@ -17,14 +17,17 @@ from tuneup.diagnose.curves import LearningCurve, learning_curve
 from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadows the subpackage's name here
 from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
+from tuneup.improve.result import ImproveResult
+from tuneup.improve.loop import improve  # the function shadows the subpackage's name here
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
 from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval", "LearningCurve",
-    "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config", "diagnose",
-    "error_difference", "error_interval", "errors", "init_project", "learning_curve", "load_config", "monitor",
+    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "ImproveResult", "Interval",
+    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config",
+    "diagnose", "error_difference", "error_interval", "errors", "improve", "init_project", "learning_curve",
+    "load_config", "monitor",
     "paired_difference", "prepare", "run", "slice_metrics",
 ]
