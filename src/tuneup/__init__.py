@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport
+from tuneup.checks import CheckReport, check
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
 from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval, paired_difference
@@ -19,15 +20,16 @@ from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.improve.result import ImproveResult
 from tuneup.improve.loop import improve  # the function shadows the subpackage's name here
+from tuneup.sweep.result import SweepResult
+from tuneup.sweep.runner import sweep
 from tuneup.project import demo, demo_config, init_project
 from tuneup.runs import Run
 from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "ImproveResult", "Interval",
-    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config",
-    "diagnose", "error_difference", "error_interval", "errors", "improve", "init_project", "learning_curve",
-    "load_config", "monitor",
-    "paired_difference", "prepare", "run", "slice_metrics",
+    "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport",
+    "ImproveResult", "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "SweepResult", "TrainingError",
+    "UserError", "__version__", "check", "demo", "demo_config", "diagnose", "error_difference", "error_interval",
+    "errors", "improve", "init_project", "learning_curve", "load_config", "monitor", "paired_difference", "prepare", "run", "slice_metrics", "sweep",
 ]

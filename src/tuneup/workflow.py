@@ -31,7 +31,7 @@ from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
-from tuneup.train.loop import Callback, Trainer, predict, resolve_device
+from tuneup.train.loop import Callback, FitResult, Trainer, predict, resolve_device
 
 
 @dataclass
@@ -47,6 +47,8 @@ class Prepared:
     metric: Metric
     notes: list[Inferred] = field(default_factory=list)  # what was inferred, and why
     seconds: float = 0.0
+    # (baseline names, seed, splits) -> fitted baselines' scores: the same for every candidate on this data
+    baselines: dict[tuple, dict] = field(default_factory=dict)
 
     @property
     def task(self) -> str:
@@ -104,7 +106,7 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True) -> Prepared:
     if use_cache and key in _CACHE:
         hit = _CACHE[key]
         return Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset, hit.splits,
-                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0)
+                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
     start = time.perf_counter()
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
@@ -174,35 +176,39 @@ def run(
     resume: str | Path | None = None,
     callbacks: list[Callback] | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> rd.Run:
-    """Train and evaluate one configuration; returns the Run (a handle on its directory)."""
+    """Check the data, then train and evaluate one configuration; returns the Run (a handle on its
+    directory). Errors found by the checks stop it (`ChecksFailed`) unless `force`."""
+    from tuneup.checks import CHECK_FILE
+    from tuneup.checks.runner import before_run
+
     if resume is not None:
         return _resume(resume, cfg, overrides, final, callbacks, progress)
     cfg = load_config(cfg, overrides)
     started = time.perf_counter()
     prepared = prepare(cfg)
+    cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
-    return run_prepared(prepared, name, final, callbacks, progress, started)
-
-
-def run_prepared(prepared: Prepared, name: str | None = None, final: bool = False,
-                 callbacks: list[Callback] | None = None, progress: bool = True, started: float | None = None,
-                 baselines: dict | None = None, extra: dict[str, Any] | None = None,
-                 purpose: str = "run --final") -> rd.Run:
-    """`run` on data already prepared (the improve loop's candidates, its train+dev retrain):
-    `baselines` already computed on the same splits are reused as they are."""
-    cfg = prepared.cfg
-    started = time.perf_counter() if started is None else started
+    report = before_run(prepared, force, progress)
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
-        extra = {**_folds(path, prepared, cfg, progress), **(extra or {})}
-        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra,
-                                   baselines=baselines, purpose=purpose)
+        write_json(path / CHECK_FILE, report.to_dict())
+        extra = _folds(path, prepared, cfg, progress)
+        return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
     except (UserError, ConfigError):
         shutil.rmtree(path, ignore_errors=True)  # bad input leaves nothing half-written behind
         raise
+
+
+def start_run_dir(prepared: Prepared, cfg: Config, name: str | None = None) -> Path:
+    """A new run folder holding the config, splits and encoder, for a model trained outside `run` (a member
+    of a vectorised ensemble); `finish_run` completes it."""
+    path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
+    _write_inputs(path, prepared, cfg)
+    return path
 
 
 def _write_inputs(path: Path, prepared: Prepared, cfg: Config) -> None:
@@ -258,15 +264,12 @@ def _folds(path: Path, prepared: Prepared, cfg: Config, progress: bool) -> dict[
 
 def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool, callbacks: list[Callback],
                         progress: bool, started: float, resuming: bool = False,
-                        extra: dict[str, Any] | None = None, baselines: dict | None = None,
-                        purpose: str = "run --final") -> rd.Run:
+                        extra: dict[str, Any] | None = None) -> rd.Run:
     timing: dict[str, float] = {"prepare_s": prepared.seconds}
     train, weighting = training_tensors(prepared, cfg)  # first: a setting that cannot work fails before any work
     splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
-
     t0 = time.perf_counter()
-    if baselines is None:
-        baselines = baselines_for(prepared, cfg, final)
+    baselines = fit_baselines(prepared, cfg, final)
     timing["baselines_s"] = time.perf_counter() - t0
 
     trainer = build(prepared, cfg)
@@ -283,27 +286,37 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     t0 = time.perf_counter()
     fit = trainer.fit(train, splits_for_fit, callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
-    return evaluate_and_write(path, prepared, cfg, trainer, fit, baselines, timing, final, started, weighting, extra,
-                              purpose)
+    return finish_run(path, prepared, cfg, trainer, fit, final, started, baselines, timing, weighting, extra)
 
 
-def baselines_for(prepared: Prepared, cfg: Config, final: bool) -> dict:
-    """The config's baselines (default: by data kind), fitted on train and scored on every split the
-    network is scored on (test only with `final`)."""
-    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
+def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
+    """The baselines on the splits a run scores; fitted once per prepared data (sweeps train many candidates)."""
     scored = [s for s in prepared.tensors if s != "test" or final]
-    return run_baselines(
-        names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-        prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
-    ) if names else {}
+    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
+    key = (tuple(names), cfg.train.seed, tuple(scored))
+    if key not in prepared.baselines:
+        prepared.baselines[key] = run_baselines(
+            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
+            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+        ) if names else {}
+    return prepared.baselines[key]
 
 
-def evaluate_and_write(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit, baselines: dict,
-                       timing: dict[str, float], final: bool, started: float, weighting: dict | None = None,
-                       extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
-    """Score the trained `trainer.model` on every split (test only with `final`, then recorded in the
-    ledger), write predictions, weights and summary.json (last; `extra` is added to it). Shared by
-    `run` and by the members of a vectorised ensemble (the improve loop): both write the same folder."""
+def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit: FitResult, final: bool = False,
+               started: float | None = None, baselines: dict | None = None,
+               timing: dict[str, float] | None = None, weighting: Any = None,
+               extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
+    """Evaluate a trained model and write its predictions, weights and summary.json: the second half of
+    `run`, also for a model trained elsewhere (a member of a vectorised ensemble, improve's train+dev
+    retrain). `weighting` describes the importance weights the model was trained with; `extra` adds keys to
+    summary.json (K-fold results); `purpose` is what the test ledger says the look at test was for."""
+    if timing is None:
+        timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
+    if baselines is None:
+        t0 = time.perf_counter()
+        baselines = fit_baselines(prepared, cfg, final)
+        timing["baselines_s"] = time.perf_counter() - t0
+    started = started if started is not None else time.perf_counter() - fit.seconds
     scored = [s for s in prepared.tensors if s != "test" or final]
     t0 = time.perf_counter()
     results = {}
