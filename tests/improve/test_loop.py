@@ -38,7 +38,8 @@ def test_on_a_variance_scenario_it_keeps_a_regularisation_remedy_and_explains_ev
     for t in result.tried:  # every candidate says where it came from and why it was (not) kept
         assert t.action and t.strength and t.set and t.dev is not None and t.difference is not None
         assert t.why.startswith(("beats", "within the noise", "worse"))
-        assert tuneup.Run.open(t.run).summary["improve"]["remedy"]["action"] == t.action  # a normal run folder
+        provenance = json.loads((tuneup.Run.open(t.run).path / training.CANDIDATE_FILE).read_text())
+        assert provenance["remedy"]["action"] == t.action and provenance["session"] == result.session
     assert "beats the incumbent by" in kept[0].why and kept[0].difference.beats
     assert result.improvement.beats and result.relative_improvement > 0
     saved = json.loads((Path("tuneup-runs") / result.session / IMPROVE_JSON).read_text())

@@ -1,6 +1,8 @@
 """Candidates trained as one vectorised ensemble give the runs that training them one by one gives."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from tuneup.diagnose.recipe import Remedy
 from tuneup.improve.budget import Budget
 from tuneup.improve.candidates import Candidate
 from tuneup.improve.strengths import strengths
-from tuneup.improve.training import CandidateTrainer, ensemble_groups
+from tuneup.improve.training import CANDIDATE_FILE, CandidateTrainer, ensemble_groups
 from tuneup.train.loop import predict
 
 RAW = {"name": "digits", "data": {"train": {"path": "builtin:digits"}, "split": {"dev": 0.5, "test": 0.1}},
@@ -24,6 +26,13 @@ def candidates(cfg, *remedies):
 WD = Remedy("variance", "weight decay 0.01", "", {"train.weight_decay": 0.01})
 LR = Remedy("avoidable_bias", "lr", "", {"train.lr": 0.003})
 DROPOUT = Remedy("variance", "dropout 0.3", "", {"model.dropout": 0.3})
+
+
+def test_the_budget_cuts_a_group_rather_than_overspend():
+    cfg = tuneup.load_config(RAW)
+    budget = Budget.parse(2).start()
+    trained = CandidateTrainer("cut").train(candidates(cfg, WD), 1, budget)
+    assert [t.ensemble for t in trained] == [2, 2] and budget.used == 2 and budget.spent
 
 
 def test_optimizer_variants_group_together_and_architecture_changes_train_alone():
@@ -46,7 +55,9 @@ def test_the_ensemble_path_gives_the_dev_errors_of_training_one_by_one():
         assert sb["splits"]["dev"]["error"] == pytest.approx(sa["splits"]["dev"]["error"], abs=0.01)
         assert sb["training"]["best_epoch"] == sa["training"]["best_epoch"]
         assert sb["training"]["epochs_run"] == sa["training"]["epochs_run"] == len(b.run.history)
-        assert sb["improve"]["ensemble"] == 5 and sb["baselines"].keys() == sa["baselines"].keys()
+        assert json.loads((b.run.path / CANDIDATE_FILE).read_text())["ensemble"] == 5
+        assert json.loads((a.run.path / CANDIDATE_FILE).read_text())["ensemble"] == 1
+        assert sb["baselines"].keys() == sa["baselines"].keys()
         assert b.run.config.train.weight_decay == a.run.config.train.weight_decay
         assert (b.run.path / "tensorboard" / "dev").is_dir()
         # the saved weights are the member's: they reproduce the saved dev predictions

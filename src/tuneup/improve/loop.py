@@ -38,6 +38,7 @@ from tuneup.improve.candidates import plan_step
 from tuneup.improve.judge import judge
 from tuneup.improve.result import IMPROVE_JSON, ImproveResult, Step, Tried
 from tuneup.improve.training import CandidateTrainer, Trained
+from tuneup.sweep.candidate import train_candidate
 
 DEFAULT_BUDGET = "8"
 MAX_PER_STEP = 6  # candidates per step: the rest of the budget is left for the steps after a re-diagnosis
@@ -49,7 +50,7 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     """Improve a configuration within `budget` (candidate trainings, or a duration such as "20m") or
     until its dev error is at most `target`; with `final`, retrain the chosen one on train + dev and
     evaluate it on test once."""
-    from tuneup.workflow import _absolute_paths, prepare
+    from tuneup.workflow import prepare
 
     cfg = load_config(cfg, overrides)
     budget = Budget.parse(budget)
@@ -63,7 +64,7 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     budget.start()
     session_dir = new_session_dir(cfg.runs_path(), cfg.name)
     try:
-        start, reused = _start(prepared, session_dir.name, _absolute_paths(cfg), progress)
+        start, reused = _start(cfg, session_dir.name, progress)
     except BaseException:
         shutil.rmtree(session_dir, ignore_errors=True)  # nothing done: nothing left behind
         raise
@@ -96,15 +97,15 @@ def check_target(target: float | None, metric) -> None:
                         "give e.g. --target 0.05 for 5%")
 
 
-def _start(prepared, session: str, resolved: Config, progress: bool) -> tuple[rd.Run, bool]:
+def _start(cfg: Config, session: str, progress: bool) -> tuple[rd.Run, bool]:
     """A finished run of exactly this config (not evaluated on test, with dev), or a new one."""
-    from tuneup.workflow import run_prepared
+    from tuneup.workflow import _absolute_paths
 
-    found = find_finished(resolved)
+    found = find_finished(_absolute_paths(cfg))
     if found is not None:
         _progress.info(f"reusing {found.name}: a finished run of exactly this configuration")
         return found, True
-    return run_prepared(prepared, f"{session}-start", progress=progress), False
+    return train_candidate(cfg, name=f"{session}-start", progress=progress).run, False
 
 
 def find_finished(cfg: Config) -> rd.Run | None:
@@ -148,7 +149,6 @@ class _Loop:
         total = self.budget.trainings
         with _progress.task(f"improve {r.session}", total=total) as task:
             trainer = CandidateTrainer(r.session, task)
-            trainer.remember_baselines(self.start)
             while not (reason := self._stop_reason(diag)):
                 step = self._step(diag, trainer, task)
                 if step is None:
