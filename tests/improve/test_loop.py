@@ -1,5 +1,6 @@
-"""`tuneup.improve`: the loop on a variance-dominated task (a small training subset of the digits with a
-large unregularised MLP): what it keeps and why, what it never looks at, --final, budgets, reuse."""
+"""`tuneup.improve`: the loop on a variance-dominated task (the digits with 30% of the labels replaced at
+random and a large unregularised MLP that memorises them): what it keeps and why, what it never looks at,
+--final, budgets, reuse."""
 from __future__ import annotations
 
 import json
@@ -16,10 +17,31 @@ from tuneup.improve import training
 from tuneup.improve.loop import find_finished
 from tuneup.improve.result import IMPROVE_JSON
 
-VARIANCE = {"name": "digits", "data": {"train": {"path": "builtin:digits"}, "split": {"dev": 0.8, "test": 0.1}},
-            "model": {"hidden": [128, 128]}, "baselines": [],
-            "train": {"epochs": 30, "batch_size": 32, "early_stopping": False, "checkpoint": False}}
+VARIANCE = {"name": "digits", "data": {"train": {"path": "noisy.csv", "target": "label", "id": "id"},
+                                       "split": {"dev": 0.5, "test": 0.1}},
+            "model": {"hidden": [256, 256]}, "baselines": [],
+            "train": {"epochs": 40, "batch_size": 32, "early_stopping": False, "checkpoint": False}}
 REGULARISERS = {"train.weight_decay", "model.dropout", "train.early_stopping", "train.augment"}
+
+
+def digits_frame(noise: float = 0.0) -> pd.DataFrame:
+    """The digits as a table with ids; `noise`: the share of labels replaced by random ones (in every split)."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rng = np.random.default_rng(0)
+    y = digits.target.copy()
+    flip = rng.random(len(y)) < noise
+    y[flip] = rng.integers(0, 10, flip.sum())
+    frame = pd.DataFrame(digits.data, columns=[f"p{i}" for i in range(64)])
+    frame.insert(0, "id", [f"d{i}" for i in range(len(frame))])
+    frame["label"] = y
+    return frame
+
+
+@pytest.fixture(autouse=True)
+def noisy_digits():
+    digits_frame(noise=0.3).to_csv("noisy.csv", index=False)
 
 
 def run_dirs(root="tuneup-runs") -> list[str]:
@@ -63,13 +85,7 @@ def poisoned_copy(src, dst, test_ids) -> None:
 def test_it_never_looks_at_test_while_choosing(tmp_path, monkeypatch):
     """Two ways: (1) no test prediction, test ledger or test rung is read or written before --final's
     retrain; (2) shuffling the test labels changes nothing the loop chose or measured."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    frame = pd.DataFrame(digits.data, columns=[f"p{i}" for i in range(64)])
-    frame.insert(0, "id", [f"d{i}" for i in range(len(frame))])
-    frame["label"] = digits.target
-    frame.to_csv("clean.csv", index=False)
+    digits_frame().to_csv("clean.csv", index=False)
     raw = json.loads(json.dumps(VARIANCE))
     raw["data"] = {"train": {"path": "clean.csv", "target": "label", "id": "id"},
                    "split": {"dev": 0.8, "test": 0.1, "stratify": False}}  # splits do not depend on labels

@@ -20,7 +20,6 @@ finished run was reused), `<name>-improve-NNN-s<step>-<i>`, and with --final `<n
 """
 from __future__ import annotations
 
-import re
 import shutil
 import time
 from pathlib import Path
@@ -62,28 +61,13 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
     budget.start()
-    session_dir = new_session_dir(cfg.runs_path(), cfg.name)
+    session_dir = rd.new_run_dir(cfg.runs_path(), f"{cfg.name}-improve")  # -001, -002: the sessions
     try:
         start, reused = _start(cfg, session_dir.name, progress)
     except BaseException:
         shutil.rmtree(session_dir, ignore_errors=True)  # nothing done: nothing left behind
         raise
     return _Loop(session_dir, start, reused, budget, target, progress, per_step).run(final)
-
-
-def new_session_dir(root: Path, name: str) -> Path:
-    """`<name>-improve-001`, `-002`, ...: numbered by the sessions only (not by the runs named after them)."""
-    root.mkdir(parents=True, exist_ok=True)
-    pattern = re.compile(re.escape(name) + r"-improve-(\d+)")
-    taken = [int(m.group(1)) for p in root.iterdir() if (m := pattern.fullmatch(p.name))]
-    i = max(taken, default=0) + 1
-    while True:
-        path = root / f"{name}-improve-{i:03d}"
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:  # another session took it meanwhile
-            i += 1
 
 
 def check_target(target: float | None, metric) -> None:
