@@ -20,6 +20,8 @@ from tuneup.diagnose.curves import LearningCurve, learning_curve
 from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadows the subpackage's name here
 from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
+from tuneup.improve.result import ImproveResult
+from tuneup.improve.loop import improve  # the function shadows the subpackage's name here
 from tuneup.sweep.result import SweepResult
 from tuneup.sweep.runner import sweep
 from tuneup.project import demo, demo_config, init_project
@@ -31,8 +33,8 @@ from tuneup.workflow import prepare, run
 
 __all__ = [
     "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Export",
-    "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "ServeOptions", "SweepResult", "TrainingError",
-    "UserError", "__version__", "check", "create_app", "demo", "demo_config", "diagnose", "error_difference",
-    "error_interval", "errors", "export", "init_project", "learning_curve", "load_config", "monitor",
-    "paired_difference", "prepare", "run", "serve", "slice_metrics", "sweep",
+    "ImproveResult", "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "ServeOptions", "SweepResult",
+    "TrainingError", "UserError", "__version__", "check", "create_app", "demo", "demo_config", "diagnose",
+    "error_difference", "error_interval", "errors", "export", "improve", "init_project", "learning_curve",
+    "load_config", "monitor", "paired_difference", "prepare", "run", "serve", "slice_metrics", "sweep",
 ]

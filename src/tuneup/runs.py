@@ -52,8 +52,8 @@ def new_run_dir(root: Path, base: str, name: str | None = None) -> Path:
                 f"run '{name}' already exists in {root}; choose another --name, or continue it with --resume {path}"
             ) from None
         return path
-    taken = [p.name for p in root.glob(f"{base}-*")]
-    numbers = [int(n.rsplit("-", 1)[1]) for n in taken if n.rsplit("-", 1)[1].isdigit()]
+    # only `<base>-NNN` itself: a named folder such as `<base>-improve-001-s1-12` is not a number taken
+    numbers = [int(p.name[len(base) + 1:]) for p in root.glob(f"{base}-*") if p.name[len(base) + 1:].isdigit()]
     i = max(numbers, default=0) + 1
     while True:
         path = root / f"{base}-{i:03d}"

@@ -305,10 +305,11 @@ def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
 def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit: FitResult, final: bool = False,
                started: float | None = None, baselines: dict | None = None,
                timing: dict[str, float] | None = None, weighting: Any = None,
-               extra: dict[str, Any] | None = None) -> rd.Run:
+               extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
     """Evaluate a trained model and write its predictions, weights and summary.json: the second half of
-    `run`, also for a model trained elsewhere (a member of a vectorised ensemble). `weighting` describes the
-    importance weights the model was trained with; `extra` adds keys to summary.json (K-fold results)."""
+    `run`, also for a model trained elsewhere (a member of a vectorised ensemble, improve's train+dev
+    retrain). `weighting` describes the importance weights the model was trained with; `extra` adds keys to
+    summary.json (K-fold results); `purpose` is what the test ledger says the look at test was for."""
     if timing is None:
         timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
     if baselines is None:
@@ -333,7 +334,7 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
     if final:
         test_ids = rd.ids_hash(prepared.tensors["test"].ids)
         test_uses = rd.record_test_use(path.parent, path.name, rd.config_fingerprint(cfg), test_ids, cfg.metric,
-                                       results["test"]["error"])
+                                       results["test"]["error"], purpose)
         if test_uses > 1:
             _progress.warn(
                 f"the test set has now been evaluated {test_uses} times (see {path.parent / rd.LEDGER}); "

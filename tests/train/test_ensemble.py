@@ -57,3 +57,36 @@ def test_incompatible_members_are_refused():
     assert "one-cycle" in compatible([a, a.model_copy(update={"schedule": a.schedule.model_copy(update={"kind": "onecycle"})})])
     with pytest.raises(TrainingError, match="cannot train as one ensemble"):
         EnsembleTrainer([build(prepared).model], build(prepared).head, [a], prepared.metric, prepared.scorer(), torch.device("cpu"))
+
+
+def test_augmentation_and_importance_weights_match_training_one_by_one():
+    """The members see the augmented batches (their own draws, in the Trainer's order) and the weighted
+    loss their Trainers would: the same weights at the end."""
+    from tuneup.data.encode import Tensors
+
+    base = {**BASE, "model": {"hidden": [16, 8]},
+            "train": {**BASE["train"], "augment": [{"name": "noise", "std": 0.3, "p": 0.7}, "mixup"]}}
+    prepared = prepare(tuneup.load_config(base))
+    cfgs = [prepared.cfg.with_overrides(m) for m in MEMBERS[:2]]
+    t = prepared.tensors["train"]
+    w = torch.rand(len(t), generator=torch.Generator().manual_seed(0)) + 0.5
+    train = Tensors(t.x, t.x_cat, t.y, t.ids, w)
+    alone = []
+    for cfg in cfgs:
+        trainer = build(prepared, cfg)
+        trainer.fit(train, {"dev": prepared.tensors["dev"]})
+        alone.append(trainer.model)
+    trainers = [build(prepared, cfg) for cfg in cfgs]
+    assert trainers[0].augmenter
+    ens = EnsembleTrainer([t.model for t in trainers], trainers[0].head, [c.train for c in cfgs], prepared.metric,
+                          prepared.scorer(), torch.device("cpu"), augmenter=trainers[0].augmenter)
+    ens.fit(train, {"dev": prepared.tensors["dev"]})
+    for a, b in zip(alone, ens.models):
+        for k, v in a.state_dict().items():
+            assert torch.allclose(v, b.state_dict()[k], atol=1e-5), k
+    first = lambda model: next(iter(model.parameters())).detach()  # noqa: E731
+    for weights, augmenter in ((None, trainers[0].augmenter), (w, None)):  # either left out: other weights
+        other = EnsembleTrainer([build(prepared, c).model for c in cfgs], trainers[0].head, [c.train for c in cfgs],
+                                prepared.metric, prepared.scorer(), torch.device("cpu"), augmenter)
+        other.fit(Tensors(t.x, t.x_cat, t.y, t.ids, weights), {"dev": prepared.tensors["dev"]})
+        assert not torch.allclose(first(other.models[0]), first(ens.models[0]), atol=1e-4)

@@ -42,6 +42,7 @@ from tuneup.cli import diagnose  # noqa: E402,F401
 from tuneup.cli import check  # noqa: E402,F401
 from tuneup.cli import sweep  # noqa: E402,F401
 from tuneup.cli import ship  # noqa: E402,F401
+from tuneup.cli import improve  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,8 +6,12 @@ seed, schedule, epochs, early stopping, gradient clipping. So batching pays off 
 keys; trials of a batch that differ in anything else (the model, the batch size, the optimizer, ...)
 train one by one as usual. Pruning works inside an ensemble: every member reports each epoch to the
 pruner, and a pruned member stops updating while the others go on. Trials also train alone when the
-ensemble cannot reproduce them: augmentations and example weights (the ensemble has neither), a
-one-cycle schedule, and retries of dead trials (they resume their folder from its checkpoint).
+ensemble cannot reproduce them: a one-cycle schedule, and retries of dead trials (they resume their
+folder from its checkpoint). Augmentations and importance weights, shared by the members, train inside
+the ensemble as each member's Trainer would apply them.
+
+`ensemble_key`, `fit_together` and `write_member` are shared with the improve loop, whose candidates of
+one step train together the same way (`improve/training.py`).
 
 A member's run folder is a normal run directory; its `trial.json` lists the trials it was trained with,
 because retraining it alone with `tuneup run` ends within float tolerance of it, not bit for bit
@@ -54,7 +58,7 @@ def run_batches(setup, st, quota: int, batch: int, bar=None, worker: int = 0) ->
                 break
             trials = [st.ask() for _ in range(n)]
             with studies.heartbeat(st._storage, trials):
-                for group in groups(trials, space, prepared.cfg, prepared):
+                for group in groups(trials, space, prepared.cfg):
                     if len(group) == 1:
                         run_alone(st, alone, group[0].trial)
                     else:
@@ -65,7 +69,7 @@ def run_batches(setup, st, quota: int, batch: int, bar=None, worker: int = 0) ->
     return ran
 
 
-def groups(trials: list, space, cfg: Config, prepared) -> list[list[Member]]:
+def groups(trials: list, space, cfg: Config) -> list[list[Member]]:
     """Trials that can share one ensemble, in the order asked; the rest one per group."""
     out: dict[str, list[Member]] = {}
     for trial in trials:
@@ -74,22 +78,43 @@ def groups(trials: list, space, cfg: Config, prepared) -> list[list[Member]]:
             member_cfg = load_config(cfg, space.overrides(values))
         except ConfigError:  # an invalid combination: the objective fails it with its reason
             member_cfg = None
-        key = _shared_settings(member_cfg, trial, prepared)
+        key = _shared_settings(member_cfg, trial)
         out.setdefault(key if key else f"alone:{trial.number}", []).append(Member(trial, values, member_cfg))
     return list(out.values())
 
 
-def _shared_settings(cfg: Config | None, trial, prepared) -> str | None:
-    """What members of one ensemble must share (the whole model config and the non-per-member training
-    settings), or None when this trial must train alone."""
+def _shared_settings(cfg: Config | None, trial) -> str | None:
+    """The trial's ensemble key, or None when it must train alone (invalid, or a retry of a dead trial)."""
     if cfg is None or studies.retried_from(trial) is not None:
         return None
+    return ensemble_key(cfg)
+
+
+def ensemble_key(cfg: Config) -> str | None:
+    """What the members of one ensemble must share (the data and model configs and the training settings
+    that are not per member), or None when `cfg` must train alone (a one-cycle schedule)."""
     t = cfg.train
-    if (t.augment or t.schedule.kind == "onecycle" or t.importance_weights != "none"
-            or prepared.tensors["train"].w is not None):
+    if t.schedule.kind == "onecycle" or cfg.data.split.folds:
         return None
-    return json.dumps({"model": cfg.model.model_dump(mode="json"), "train": t.model_dump(mode="json", exclude=PER_MEMBER)},
-                      sort_keys=True)
+    return json.dumps({"data": cfg.data.model_dump(mode="json"), "model": cfg.model.model_dump(mode="json"),
+                       "train": t.model_dump(mode="json", exclude=PER_MEMBER)}, sort_keys=True)
+
+
+def fit_together(prepared, cfgs: list[Config], on_epoch=None):
+    """Train `cfgs` (equal `ensemble_key`s) on `prepared` as one vectorised ensemble, with their shared
+    augmentations and importance weights: (trainers holding the trained models, fits, weighting), or None
+    when their models turn out not to fit one ensemble (shapes differ). Raises TrainingError when a
+    member diverges."""
+    from tuneup.workflow import build, training_tensors
+
+    trainers = [build(prepared, c) for c in cfgs]
+    if compatible([c.train for c in cfgs], [t.model for t in trainers]) is not None:
+        return None
+    train, weighting = training_tensors(prepared, cfgs[0])
+    ens = EnsembleTrainer([t.model for t in trainers], trainers[0].head, [c.train for c in cfgs],
+                          prepared.metric, prepared.scorer(), trainers[0].device, trainers[0].augmenter)
+    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
+    return trainers, ens.fit(train, evals, on_epoch=on_epoch), weighting
 
 
 def run_alone(st, objective, trial) -> None:
@@ -118,18 +143,12 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
 
     from tuneup.sweep.candidate import outcome
     from tuneup.sweep.runner import record
-    from tuneup.workflow import build
 
     runs_dir = group[0].cfg.runs_path()
     for m in group:
         studies.mark_owner(m.trial)
         m.name = studies.folder_name(setup.study, m.trial.number, runs_dir)
         m.trial.set_user_attr(studies.RUN_ATTR, str(runs_dir / m.name))
-    trainers = [build(prepared, m.cfg) for m in group]
-    if compatible([m.cfg.train for m in group], [t.model for t in trainers]) is not None:
-        for m in group:  # shapes differ after all: one by one
-            run_alone(st, alone, m.trial)
-        return
     stopped: dict[int, int] = {}
 
     def on_epoch(i: int, rec: dict) -> bool:
@@ -141,19 +160,19 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
         return False
 
     started = time.perf_counter()
-    ens = EnsembleTrainer([t.model for t in trainers], trainers[0].head, [m.cfg.train for m in group],
-                          prepared.metric, prepared.scorer(), trainers[0].device)
-    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
     try:
-        fits = ens.fit(prepared.tensors["train"], evals, on_epoch=on_epoch)
+        fitted = fit_together(prepared, [m.cfg for m in group], on_epoch)
     except TrainingError:  # a member diverged: train each alone, so only that one fails, with its reason
         _progress.info(f"trials {', '.join(str(m.trial.number) for m in group)}: a member diverged; training them one by one")
+        fitted = None
+    if fitted is None:  # diverged, or the shapes differ after all: one by one
         for m in group:
             run_alone(st, alone, m.trial)
         return
+    trainers, fits, weighting = fitted
     together = [m.trial.number for m in group]
     for i, (m, trainer, fit) in enumerate(zip(group, trainers, fits)):
-        run = write_member(prepared, m, trainer, fit, started)
+        run = write_member(prepared, m.cfg, m.name, trainer, fit, started, weighting)
         c = outcome(run, stopped.get(i))
         record(m.trial.number, m.trial, c, m.values, setup, None, together=together)
         if c.stopped_at is None:
@@ -162,17 +181,17 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
             st.tell(m.trial, state=TrialState.PRUNED)
 
 
-def write_member(prepared, m: Member, trainer, fit, started: float):
+def write_member(prepared, cfg: Config, name: str, trainer, fit, started: float, weighting=None):
     """A normal run directory for one ensemble member: inputs, history, TensorBoard, then the evaluation."""
     from tuneup import runs as rd
     from tuneup.train.callbacks import HistoryWriter, TensorBoardLogger
     from tuneup.workflow import finish_run, start_run_dir
 
-    path = start_run_dir(prepared, m.cfg, m.name)
-    writers = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, m.cfg.metric)]
+    path = start_run_dir(prepared, cfg, name)
+    writers = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, cfg.metric)]
     for w in writers:  # the epochs as the trainer's own callbacks would have logged them
         w.on_fit_start(trainer, 0)
         for rec in fit.history:
             w.on_epoch_end(trainer, rec)
         w.close()
-    return finish_run(path, prepared, m.cfg, trainer, fit, started=started)
+    return finish_run(path, prepared, cfg, trainer, fit, started=started, weighting=weighting)

@@ -8,6 +8,9 @@ torch.optim's formulas exactly, so a member ends where it would have ended alone
 tolerance; dropout draws differ, since vmap draws for all members at once; and a bias feeding a batch
 norm has a true gradient of zero, so Adam turns float rounding, which differs between batched and
 single matrix products, into small steps of its own: such members agree in loss, not bit for bit).
+Augmentation (`train.augment`, the same for every member) is drawn per member from the member's own
+generator, in the Trainer's order, and importance weights (`Tensors.w`) weigh each member's loss as the
+Trainer does.
 
     ens = EnsembleTrainer(models, head, [cfg.train for cfg in cfgs], metric, scorer, device)
     results = ens.fit(train, {"dev": dev})     # one FitResult per member; ens.models hold the weights
@@ -25,6 +28,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from tuneup.config import Train
+from tuneup.data.augment import Augmenter
 from tuneup.data.encode import Tensors
 from tuneup.errors.metrics import Metric
 from tuneup.exceptions import TrainingError
@@ -127,10 +131,11 @@ class _Member:
 
 class EnsembleTrainer:
     def __init__(self, models: Sequence[nn.Module], head: Head, cfgs: Sequence[Train], metric: Metric,
-                 scorer: Scorer, device: torch.device):
+                 scorer: Scorer, device: torch.device, augmenter: Augmenter | None = None):
         reason = compatible(cfgs, models)
         if reason:
             raise TrainingError(f"these candidates cannot train as one ensemble: {reason}")
+        self.augmenter = augmenter if augmenter else None
         self.models = [m.to(device) for m in models]
         self.head, self.cfgs, self.metric, self.scorer, self.device = head.to(device), list(cfgs), metric, scorer, device
         params, buffers = stack_module_state(self.models)  # (M, ...) leaves
@@ -145,14 +150,16 @@ class EnsembleTrainer:
             as_tensor([c.nesterov and c.momentum > 0 for c in cfgs], torch.bool),
         )
 
-    def _loss_fn(self):
+    def _loss_fn(self, weighted: bool):
         head, base = self.head, self.base
 
-        def member_loss(params, buffers, inputs, y):
+        def member_loss(params, buffers, inputs, y, w):
             out = functional_call(base, (params, buffers), tuple(inputs))
-            return head.loss(out, y)
+            if w is None:
+                return head.loss(out, y)
+            return (head.loss(out, y, reduction="none") * w).sum() / w.sum()  # as Trainer weighs it
 
-        return vmap(member_loss, randomness="different")
+        return vmap(member_loss, in_dims=(0, 0, 0, 0, 0 if weighted else None), randomness="different")
 
     def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None, epochs: int | None = None,
             on_epoch: Callable[[int, dict], bool] | None = None) -> list[FitResult]:
@@ -170,7 +177,7 @@ class EnsembleTrainer:
             mb.sample = train_sample(train, mb.cfg.eval_sample, mb.cfg.seed)
         monitor = "dev" if "dev" in evals else None
         max_epochs = max(epochs or c.epochs for c in self.cfgs)
-        loss_fn = self._loss_fn()
+        loss_fn = self._loss_fn(train.w is not None)
         started = time.perf_counter()
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             for epoch in range(1, max_epochs + 1):
@@ -181,12 +188,14 @@ class EnsembleTrainer:
                 self.optimizer.lr = torch.tensor([mb.shadow.param_groups[0]["lr"] for mb in members],
                                                  device=self.device)  # schedules step once an epoch
                 gens = [seed_generator(c.seed, epoch, self.device) for c in self.cfgs]  # as Trainer's
+                torch.manual_seed(gens[0].initial_seed())  # dropout: reproducible (forked, so nothing leaks)
                 perms = torch.stack([torch.randperm(n, generator=g, device=self.device) for g in gens])  # (M, N)
                 total = torch.zeros(m, device=self.device)
                 for start in range(0, usable, bs):
                     idx = perms[:, start : start + bs]  # (M, B): every member its own batch
-                    inputs = [t[idx] for t in train.inputs(None)]  # each (M, B, ...)
-                    losses = loss_fn(self.params, self.buffers, inputs, train.y[idx])  # (M,)
+                    inputs, y = self._augment(train.inputs(idx), train.y[idx], gens)  # each (M, B, ...)
+                    w = None if train.w is None else train.w[idx]
+                    losses = loss_fn(self.params, self.buffers, inputs, y, w)  # (M,)
                     self.optimizer.zero_grad()
                     losses.sum().backward()  # members share no parameters: one backward, M gradients
                     self._clip()
@@ -204,6 +213,15 @@ class EnsembleTrainer:
             best = mb.early.best_epoch if (monitor and mb.cfg.early_stopping is not None) else mb.epochs_run
             results.append(FitResult(mb.history, best, mb.epochs_run, mb.stopped_early, time.perf_counter() - started))
         return results
+
+    def _augment(self, inputs: list[torch.Tensor], y: torch.Tensor,
+                 gens: list[torch.Generator]) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Each member's batch through the augmenter with that member's generator, as its Trainer would."""
+        if self.augmenter is None:
+            return inputs, y
+        parts = [self.augmenter([t[i] for t in inputs], y[i], g) for i, g in enumerate(gens)]
+        stacked = [torch.stack([p[0][k] for p in parts]) for k in range(len(inputs))]
+        return stacked, torch.stack([p[1] for p in parts])
 
     def _member(self, cfg: Train, steps: int, epochs: int | None) -> _Member:
         shadow = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.lr)
