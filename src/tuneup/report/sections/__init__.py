@@ -1,0 +1,22 @@
+"""The report's sections, in page order: each is a function (ReportData) -> Section | None, so a new
+kind of result becomes a new function added to this list."""
+from __future__ import annotations
+
+from tuneup.report.sections import errors, run, saved
+
+SECTIONS = (
+    run.header,
+    run.ladder,
+    run.training,
+    run.learning,
+    run.baselines,
+    errors.classes,
+    errors.confusion,
+    errors.slices,
+    errors.ceiling,
+    errors.top_losses,
+    saved.check,
+    saved.improve,
+    saved.sweep,
+    saved.monitor,
+)
