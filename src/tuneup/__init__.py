@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport
+from tuneup import report  # callable: tuneup.report(run) -> Path of <run>/report.html
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
 from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval, paired_difference
@@ -18,13 +19,14 @@ from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadow
 from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
+from tuneup.report.compare import Comparison, compare
 from tuneup.runs import Run
 from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval", "LearningCurve",
-    "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "demo", "demo_config", "diagnose",
-    "error_difference", "error_interval", "errors", "init_project", "learning_curve", "load_config", "monitor",
-    "paired_difference", "prepare", "run", "slice_metrics",
+    "Comparison", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval",
+    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "compare", "demo",
+    "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project", "learning_curve",
+    "load_config", "monitor", "paired_difference", "prepare", "report", "run", "slice_metrics",
 ]

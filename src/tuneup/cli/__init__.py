@@ -39,6 +39,7 @@ from tuneup.cli import core  # noqa: E402,F401
 from tuneup.cli import errors  # noqa: E402,F401
 from tuneup.cli import watch  # noqa: E402,F401
 from tuneup.cli import diagnose  # noqa: E402,F401
+from tuneup.cli import report  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -55,7 +55,7 @@ def ladder_chart(c: LadderChart, fmt: Fmt, percent: bool, label: str, width: int
         level, name = c.reference
         parts.append(el("line", x1=float(left), x2=float(width - right), y1=y(level), y2=y(level), stroke=MUTED,
                         stroke_dasharray="2 3"))
-        parts.append(text(width - right - 2, y(level) - 4, name, anchor="end", size=10, color=MUTED))
+        parts.append(text(width - right - 2, y(level) - 4, name, anchor="end", size=10, color=MUTED, halo=True))
     parts += [_gap(g, c.rungs, x, y) for g in c.gaps]
     for k, (name, vs) in enumerate(c.baselines.items()):
         parts += [_marker(name, x(i + 0.5) + slot * 0.3, y(v), MARKERS[k % len(MARKERS)], fmt(v))
@@ -76,7 +76,7 @@ def _bar(r: Rung, cx: float, w: float, y: Scale, fmt: Fmt) -> str:
         parts.append(el("path", d=f"M{cx:.1f} {lo:.1f}V{hi:.1f}M{cx - 6:.1f} {lo:.1f}h12M{cx - 6:.1f} {hi:.1f}h12",
                         stroke=INK, stroke_width=1.2, fill="none"))
         label_y = min(label_y, hi - 6)
-    parts.append(text(cx, label_y, fmt(r.value), size=12, weight="bold"))
+    parts.append(text(cx, label_y, fmt(r.value), size=12, weight="bold", halo=True))
     return "".join(parts)
 
 

@@ -58,7 +58,8 @@ def _mark(m: Mark, frame: Frame) -> str:
     anchor = "end" if x > middle else "start"
     return (el("line", x1=x, x2=x, y1=float(frame.top), y2=float(frame.height - frame.bottom), stroke=m.color,
                stroke_dasharray="4 3")
-            + text(x + (-4 if anchor == "end" else 4), frame.top + 12, m.label, anchor=anchor, size=11, color=m.color))
+            + text(x + (-4 if anchor == "end" else 4), frame.top + 12, m.label, anchor=anchor, size=11, color=m.color,
+                   halo=True))
 
 
 def _draw(s: Series, frame: Frame, y_fmt: Fmt, x_fmt: Fmt) -> str:

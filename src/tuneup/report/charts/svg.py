@@ -38,9 +38,11 @@ def title(text: str) -> str:
 
 
 def text(x: float, y: float, content: str, anchor: str = "middle", size: int = 12, color: str = INK,
-         weight: str | None = None, **attrs: object) -> str:
+         weight: str | None = None, halo: bool = False, **attrs: object) -> str:
+    """`halo`: a white outline under the letters, readable over bars and lines."""
+    outline = {"stroke": "white", "stroke_width": 3, "paint_order": "stroke"} if halo else {}
     return el("text", esc(content), x=float(x), y=float(y), text_anchor=anchor, font_size=size, fill=color,
-              font_weight=weight, **attrs)
+              font_weight=weight, **outline, **attrs)
 
 
 def chart(width: int, height: int, body: str, label: str) -> str:

@@ -7,6 +7,7 @@ from tuneup.report.sections import errors, run, saved
 SECTIONS = (
     run.header,
     run.ladder,
+    run.summary_ladder,
     run.training,
     run.learning,
     run.baselines,

@@ -12,11 +12,12 @@ MATRIX_CLASSES = 20  # more classes than this: the matrix of the classes with th
 BAR_ROWS = 20
 
 
-def _table(found) -> str:
+def _table(found, numeric_from: int = 1) -> str:
+    """One of `tuneup errors`' tables (title, headers, rows); label columns before `numeric_from`."""
     if not found:
         return ""
     title, headers, rows = found
-    return h.table(headers, rows, numeric_from=2, title=title)
+    return h.table(headers, rows, numeric_from=numeric_from, title=title)
 
 
 def classes(d: ReportData) -> h.Section | None:
@@ -75,7 +76,7 @@ def slices(d: ReportData) -> h.Section | None:
     r = d.errors
     if r is None:
         return None
-    body = _table(er.slice_section(r)) + _table(er.weak_section(r)) + _table(er.tag_section(r))
+    body = _table(er.slice_section(r), 2) + _table(er.weak_section(r)) + _table(er.tag_section(r))
     line = er.weak_line(r)
     body += h.para(line, "tu-muted") if line else ""
     if not body:
@@ -91,7 +92,7 @@ def ceiling(d: ReportData) -> h.Section | None:
     chart = hbar_chart([(f"{c.kind}: {c.name}", c.max_fall, er._err(r, c.max_fall)) for c in rows],
                        "largest possible fall in error per slice", color="#2ca02c", label_width=220)
     body = h.figure(chart, "how much the overall error could fall if this part were fixed down to human level") \
-        + _table(er.ceiling_section(r))
+        + _table(er.ceiling_section(r), 2)
     return h.Section("ceiling", "Where improvement can come from", body + h.notes(r.notes))
 
 
@@ -110,4 +111,4 @@ def top_losses(d: ReportData) -> h.Section | None:
                              f"</b><br>{h.esc(row['id'])} · loss {row['loss']:.3g}</figcaption></figure>")
         gallery = '<div class="tu-gallery">' + "".join(cards) + "</div>"
     lead = h.para("The examples the model gets most wrong (true → predicted): what do they have in common?")
-    return h.Section("top-losses", "Highest-loss examples", lead + gallery + _table(er.loss_section(r)))
+    return h.Section("top-losses", "Highest-loss examples", lead + gallery + _table(er.loss_section(r), 3))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from tuneup.render import (GAP_LABELS, RUNG_LABELS, DIAGNOSIS_COLUMNS, _diagnosis_cells, _signed, _against,
-                           baseline_rows, curve_fit_lines, diagnosis_rows, set_flags)
+from tuneup.render import (DIAGNOSIS_COLUMNS, GAP_LABELS, RUNG_LABELS, _against, _diagnosis_cells, _signed,
+                           baseline_rows, curve_fit_lines, diagnosis_rows, ladder_rows, set_flags)
 from tuneup.report import html as h
 from tuneup.report.charts import Gap, LadderChart, Mark, Rung, Series, ladder_chart, line_chart
 from tuneup.report.data import ReportData
@@ -79,7 +79,7 @@ def ladder(d: ReportData) -> h.Section | None:
         return None
     units = {"error_in_units": diag.error_in_units}
     rows = diagnosis_rows(diag)
-    chart = ladder_chart(ladder_spec(diag, rows), d.fmt, not diag.error_in_units,
+    chart = ladder_chart(ladder_spec(rows, units, diag.reference), d.fmt, not diag.error_in_units,
                          f"error ladder of {diag.run}: {diag.error_of}")
     table = h.table(DIAGNOSIS_COLUMNS, [_diagnosis_cells(r, units, _against(diag)) for r in rows],
                     strong=[r["verdict"] for r in rows], numeric=(1, 2, 4, 5))
@@ -90,28 +90,43 @@ def ladder(d: ReportData) -> h.Section | None:
     return h.Section("ladder", "Error ladder and what to do", body + h.notes(diag.notes))
 
 
-def ladder_spec(diag, rows: list[dict]) -> LadderChart:
-    units = {"error_in_units": diag.error_in_units}
+def ladder_spec(rows: list[dict], units: dict, reference: dict | None = None) -> LadderChart:
+    """The chart of ladder rows: a diagnosis's (intervals, problems, the verdict) or a summary's (values only).
+    `reference`: the diagnosis's `reference`, what avoidable bias is measured from without human level."""
+    ref = reference or {}
     rungs, gaps = [], []
     for i, r in enumerate(rows):
-        iv = r["interval"]
+        iv = r.get("interval")
         shown = iv is not None and iv.method != "exact" and math.isfinite(iv.low)
         rungs.append(Rung(RUNG_LABELS[r["rung"]], r["error"], iv.low if shown else None, iv.high if shown else None,
                           SPLIT_COLORS[r["rung"]]))
-        if r["gap"]:
-            start = None
-            if i == 0:  # avoidable bias with no human-level rung: from the reference (a baseline, or zero)
-                start = diag.reference.get("error") or 0.0
-            state = "verdict" if r["verdict"] else "problem" if r["problem"] else "ok"
+        if r["gap"] and r["gap_value"] is not None:
+            # avoidable bias with no human-level rung starts from the reference (a baseline, or zero)
+            start = (ref.get("error") or 0.0) if i == 0 else None
+            state = "verdict" if r.get("verdict") else "problem" if r.get("problem") else "ok"
             gaps.append(Gap(GAP_LABELS[r["gap"]], i, _signed(r["gap_value"], units), state, start))
-    names = list(diag.baselines)
+    names = list(rows[0]["baselines"]) if rows else []
     baselines = {n: [r["baselines"].get(n) for r in rows] for n in names if n != "majority" or len(names) == 1}
-    ref = diag.reference
-    reference = None
+    line = None
     if ref.get("against") == "baseline":
         b = ref["best_baseline"]
-        reference = (b["error"], f"{b['name']} baseline's {RUNG_LABELS.get(b['split'], b['split'])} error")
-    return LadderChart(rungs, gaps, baselines, reference)
+        line = (b["error"], f"{b['name']} baseline's {RUNG_LABELS.get(b['split'], b['split'])} error")
+    return LadderChart(rungs, gaps, baselines, line)
+
+
+def summary_ladder(d: ReportData) -> h.Section | None:
+    """The ladder from summary.json alone (no diagnosis: no intervals, nothing judged), for a quick look."""
+    s = d.summary
+    if d.diagnosis is not None or not s:
+        return None
+    units = {"error_in_units": s["error_in_units"]}
+    rows = ladder_rows(s)
+    if not rows:
+        return None
+    chart = ladder_chart(ladder_spec(rows, units), d.fmt, not s["error_in_units"], f"error ladder of {s['run']}")
+    note = h.para(f"tuneup.diagnose({s['run']!r}) adds intervals, the verdict and the remedies", "tu-muted")
+    return h.Section("ladder", "Error ladder", h.figure(chart, "bars: the network's error on each rung; arrows: the "
+                                                               "gaps between them") + note)
 
 
 def remedies_html(diag) -> str:
@@ -128,17 +143,21 @@ def remedies_html(diag) -> str:
 
 # ---- baselines -------------------------------------------------------------------------------------
 def baselines(d: ReportData) -> h.Section | None:
-    s, diag = d.summary, d.diagnosis
-    if not s or not s.get("baselines") or diag is None:
+    diag = d.diagnosis
+    if diag is None or not diag.baselines:
         return None
     rungs, rows = baseline_rows(diag.baselines, diag.ladder, {"error_in_units": diag.error_in_units})
-    network = ["network (this run)", *(d.fmt(diag.ladder.get(r)) for r in rungs), "", ""]
-    for row in rows:
-        b = s["baselines"][row[0]]
-        row += [f"{b.get('fit_rows', 0):,}" if b.get("fit_rows") is not None else "-",
-                f"{b.get('seconds', 0):.2f}"]
-    body = h.table(["model", *(RUNG_LABELS[r] for r in rungs), "fitted on", "seconds"], [network, *rows],
-                   strong=[True] + [False] * len(rows))
+    head = ["model", *(RUNG_LABELS[r] for r in rungs)]
+    network = ["network (this run)", *(d.fmt(diag.ladder.get(r)) for r in rungs)]
+    saved = (d.summary or {}).get("baselines", {})
+    if saved:  # how each baseline was fitted
+        head += ["fitted on", "seconds"]
+        network += ["", ""]
+        for row in rows:
+            b = saved.get(row[0], {})
+            row += [f"{b['fit_rows']:,}" if isinstance(b.get("fit_rows"), int) else "-",
+                    f"{b['seconds']:.2f}" if isinstance(b.get("seconds"), (int, float)) else "-"]
+    body = h.table(head, [network, *rows], strong=[True] + [False] * len(rows))
     lead = h.para("Simple models trained on the same splits: the network should beat them, on dev above all.")
     return h.Section("baselines", "Baselines", lead + body)
 
