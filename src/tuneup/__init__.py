@@ -19,6 +19,7 @@ from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadow
 from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
 from tuneup.project import demo, demo_config, init_project
+from tuneup.report.board import board
 from tuneup.report.compare import Comparison, compare
 from tuneup.runs import Run
 from tuneup.watch import MonitorReport, monitor
@@ -26,7 +27,7 @@ from tuneup.workflow import prepare, run
 
 __all__ = [
     "Comparison", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Interval",
-    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "compare", "demo",
-    "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project", "learning_curve",
-    "load_config", "monitor", "paired_difference", "prepare", "report", "run", "slice_metrics",
+    "LearningCurve", "MonitorReport", "Remedy", "Run", "TrainingError", "UserError", "__version__", "board", "compare",
+    "demo", "demo_config", "diagnose", "error_difference", "error_interval", "errors", "init_project",
+    "learning_curve", "load_config", "monitor", "paired_difference", "prepare", "report", "run", "slice_metrics",
 ]

@@ -3,36 +3,18 @@ over the runs folder, and HTML for notebooks.
 
     tuneup.report(run)                  # writes <run>/report.html, returns its path
     tuneup.compare(["a-001", "a-002"])  # a Comparison: config differences, ladders, curves (to_dict, HTML)
-    tuneup.report.board("tuneup-runs")  # TensorBoard with every run's hyperparameters and final metrics
+    tuneup.board("tuneup-runs")         # TensorBoard with every run's hyperparameters and final metrics
 
 The package is callable (`tuneup.report(run)`), like `tuneup.errors`, so its modules stay importable.
 """
 from __future__ import annotations
 
-import importlib
-import sys
-import types
+from tuneup._callable import lazy_exports, make_callable
 
-_EXPORTS = {
+_EXPORTS = {  # never a module's own name: once imported, the module would stand where the function should
     "write_report": "page", "REPORT_FILE": "page", "ReportData": "data", "load": "data",
-    "compare": "compare", "Comparison": "compare", "compare_page": "compare_render",
-    "board": "board", "write_hparams": "board", "ensure_hparams": "board",
+    "Comparison": "compare", "compare_page": "compare_render", "write_hparams": "board", "ensure_hparams": "board",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _Callable(types.ModuleType):
-    def __call__(self, run, out=None, diagnosis=None, quick: bool = False):
-        """Write the run's report.html (or `out`) and return its path."""
-        from tuneup.report.page import write_report
-
-        return write_report(run, out=out, diagnosis=diagnosis, quick=quick)
-
-
-sys.modules[__name__].__class__ = _Callable
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+make_callable(__name__, "page", "report")  # tuneup.report(run, out=None, diagnosis=None, quick=False) -> Path

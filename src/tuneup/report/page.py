@@ -73,8 +73,12 @@ def footer(d: ReportData) -> str:
 
 
 def write_report(run, out: str | Path | None = None, diagnosis=None, errors=None, quick: bool = False) -> Path:
-    """Write the run's report (default `<run>/report.html`, atomically) and return its path."""
+    """Write the run's report (default `<run>/report.html`, atomically) and return its path. `diagnosis` /
+    `errors`: already computed; `quick`: diagnose from the run folder only (no measuring)."""
     d = load(run, diagnosis=diagnosis, errors=errors, quick=quick)
     path = Path(out) if out is not None else d.run.path / REPORT_FILE
     write_text(path, render(d))
     return path
+
+
+report = write_report  # what `tuneup.report(run)` calls
