@@ -2,7 +2,7 @@
 kind of result becomes a new function added to this list."""
 from __future__ import annotations
 
-from tuneup.report.sections import errors, run, saved
+from tuneup.report.sections import checks, errors, monitor, run, search
 
 SECTIONS = (
     run.header,
@@ -16,8 +16,8 @@ SECTIONS = (
     errors.slices,
     errors.ceiling,
     errors.top_losses,
-    saved.check,
-    saved.improve,
-    saved.sweep,
-    saved.monitor,
+    checks.check,
+    search.improve,
+    search.sweep,
+    monitor.monitor,
 )
