@@ -37,8 +37,8 @@ def show_run(run, json_mode: bool) -> None:
     )
     if not summary["final"]:
         out.print("test was not looked at (evaluate it once, at the end, with --final)")
-    out.print(f"run: {run.path}")
     out.print(f"report: {report}")
+    out.print(f"run: {run.path}")
 
 
 @app.command()

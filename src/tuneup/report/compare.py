@@ -13,6 +13,7 @@ from tuneup.runs import Run, _flatten
 
 SPLITS = ("train", "train_dev", "dev", "test")
 NOT_COMPARED = ("name", "runs_dir")  # differ by design
+PAIRED_ON = ("dev", "train_dev", "train")  # never test: choosing by it makes it a second dev set
 
 
 @dataclass
@@ -66,6 +67,9 @@ def compare(runs: list, split: str = "dev", resamples: int = 1000, seed: int = 0
     """Compare two or more finished runs (Run objects, folders or names)."""
     if len(runs) < 2:
         raise UserError(f"compare needs two runs or more (got {len(runs)}); e.g. tuneup compare churn-001 churn-002")
+    if split not in PAIRED_ON:
+        raise UserError(f"--split {split}: runs are compared on one of {', '.join(PAIRED_ON)}; test is looked at once, "
+                        "at the end (tuneup run --final), never to choose between runs")
     opened = [Run.open(r) for r in runs]
     labels = _labels(opened)
     summaries = [r.summary for r in opened]  # an unfinished run raises here, saying how to finish it

@@ -113,10 +113,8 @@ def logarithmic(values: Sequence[float], a: float, b: float) -> tuple[Scale, lis
 
 def tick_fmt(ticks: Sequence[float], percent: bool) -> Fmt:
     """Labels as precise as the step between ticks needs: 10%, 12.5%, 0.25, 1,000."""
-    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
-    scale = 100 if percent else 1
-    digits = max(0, -math.floor(math.log10(step * scale) + 1e-9)) if step > 0 else 0
-    digits += 1 if round(step * scale * 10 ** digits) % 10 == 5 and step * scale * 10 ** digits < 10 else 0
+    step = (abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0) * (100 if percent else 1)
+    digits = next((d for d in range(7) if abs(step * 10 ** d - round(step * 10 ** d)) < 1e-6 * 10 ** d), 6)
     if percent:
         return lambda v: f"{100 * v:.{digits}f}%"
     return lambda v: f"{v:,.{digits}f}" if abs(v) < 1e6 else f"{v:.3g}"
