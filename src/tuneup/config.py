@@ -293,16 +293,21 @@ def load_config(
             path = path / "tuneup.yaml"
         if not path.exists():
             raise ConfigError(f"{path}: no such config file; write one with `tuneup init --data PATH`")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(e, 'problem', e)})") from None
+        raw = read_yaml(path)
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping of keys (name, data, model, train, ...)")
         name, base = str(path), path.resolve().parent
     return _validate(apply_overrides(raw, overrides or {}), name, base)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's contents; ConfigError naming the file and the line when it is not valid YAML."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(e, 'problem', e)})") from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:

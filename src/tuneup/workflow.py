@@ -32,7 +32,7 @@ from tuneup.models.nets import build_model, count_parameters, resolve_kind
 from tuneup.report.board import write_hparams
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
-from tuneup.train.loop import Callback, Trainer, predict, resolve_device
+from tuneup.train.loop import Callback, FitResult, Trainer, predict, resolve_device
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Prepared:
     metric: Metric
     notes: list[Inferred] = field(default_factory=list)  # what was inferred, and why
     seconds: float = 0.0
+    # (baseline names, seed, splits) -> fitted baselines' scores: the same for every candidate on this data
+    baselines: dict[tuple, dict] = field(default_factory=dict)
 
     @property
     def task(self) -> str:
@@ -105,7 +107,7 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True) -> Prepared:
     if use_cache and key in _CACHE:
         hit = _CACHE[key]
         return Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset, hit.splits,
-                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0)
+                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
     start = time.perf_counter()
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
@@ -175,8 +177,13 @@ def run(
     resume: str | Path | None = None,
     callbacks: list[Callback] | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> rd.Run:
-    """Train and evaluate one configuration; returns the Run (a handle on its directory)."""
+    """Check the data, then train and evaluate one configuration; returns the Run (a handle on its
+    directory). Errors found by the checks stop it (`ChecksFailed`) unless `force`."""
+    from tuneup.checks import CHECK_FILE
+    from tuneup.checks.runner import before_run
+
     if resume is not None:
         return _resume(resume, cfg, overrides, final, callbacks, progress)
     cfg = load_config(cfg, overrides)
@@ -185,14 +192,24 @@ def run(
     cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
+    report = before_run(prepared, force, progress)
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
+        write_json(path / CHECK_FILE, report.to_dict())
         extra = _folds(path, prepared, cfg, progress)
         return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
     except (UserError, ConfigError):
         shutil.rmtree(path, ignore_errors=True)  # bad input leaves nothing half-written behind
         raise
+
+
+def start_run_dir(prepared: Prepared, cfg: Config, name: str | None = None) -> Path:
+    """A new run folder holding the config, splits and encoder, for a model trained outside `run` (a member
+    of a vectorised ensemble); `finish_run` completes it."""
+    path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
+    _write_inputs(path, prepared, cfg)
+    return path
 
 
 def _write_inputs(path: Path, prepared: Prepared, cfg: Config) -> None:
@@ -252,14 +269,8 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     timing: dict[str, float] = {"prepare_s": prepared.seconds}
     train, weighting = training_tensors(prepared, cfg)  # first: a setting that cannot work fails before any work
     splits_for_fit = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
-    scored = [s for s in prepared.tensors if s != "test" or final]
-
     t0 = time.perf_counter()
-    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
-    baselines = run_baselines(
-        names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-        prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
-    ) if names else {}
+    baselines = fit_baselines(prepared, cfg, final)
     timing["baselines_s"] = time.perf_counter() - t0
 
     trainer = build(prepared, cfg)
@@ -276,7 +287,37 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     t0 = time.perf_counter()
     fit = trainer.fit(train, splits_for_fit, callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
+    return finish_run(path, prepared, cfg, trainer, fit, final, started, baselines, timing, weighting, extra)
 
+
+def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
+    """The baselines on the splits a run scores; fitted once per prepared data (sweeps train many candidates)."""
+    scored = [s for s in prepared.tensors if s != "test" or final]
+    names = cfg.baselines if cfg.baselines is not None else default_baselines(prepared.encoder.kind)
+    key = (tuple(names), cfg.train.seed, tuple(scored))
+    if key not in prepared.baselines:
+        prepared.baselines[key] = run_baselines(
+            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
+            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+        ) if names else {}
+    return prepared.baselines[key]
+
+
+def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit: FitResult, final: bool = False,
+               started: float | None = None, baselines: dict | None = None,
+               timing: dict[str, float] | None = None, weighting: Any = None,
+               extra: dict[str, Any] | None = None) -> rd.Run:
+    """Evaluate a trained model and write its predictions, weights and summary.json: the second half of
+    `run`, also for a model trained elsewhere (a member of a vectorised ensemble). `weighting` describes the
+    importance weights the model was trained with; `extra` adds keys to summary.json (K-fold results)."""
+    if timing is None:
+        timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
+    if baselines is None:
+        t0 = time.perf_counter()
+        baselines = fit_baselines(prepared, cfg, final)
+        timing["baselines_s"] = time.perf_counter() - t0
+    started = started if started is not None else time.perf_counter() - fit.seconds
+    scored = [s for s in prepared.tensors if s != "test" or final]
     t0 = time.perf_counter()
     results = {}
     for split in scored:

@@ -10,7 +10,7 @@ from tuneup.errors.examples import Examples
 from tuneup.errors.slices import slice_metrics
 from tuneup.errors.tags import tag_table
 
-from errors_helpers import errors_frame
+from .errors_helpers import errors_frame
 
 
 def two_slices(metric: str = "accuracy") -> Examples:

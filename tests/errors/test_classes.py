@@ -7,7 +7,7 @@ import pytest
 from tuneup.errors.classes import class_table, most_confused, rare_classes
 from tuneup.errors.examples import Examples
 
-from errors_helpers import classification_frame
+from .errors_helpers import classification_frame
 
 
 def test_rare_classes_are_the_ones_with_few_training_examples():

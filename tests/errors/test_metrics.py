@@ -15,7 +15,7 @@ from tuneup.errors.regression import regression_errors
 from tuneup.errors.scores import probability_scores
 from tuneup.errors.slices import slice_metrics
 
-from errors_helpers import classification_frame
+from .errors_helpers import classification_frame
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

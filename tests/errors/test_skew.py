@@ -8,7 +8,7 @@ from sklearn import metrics as skm
 from tuneup.errors.classes import class_table
 from tuneup.errors.skew import skew_warnings
 
-from errors_helpers import binary_examples
+from .errors_helpers import binary_examples
 
 
 def seeds_example(metric: str = "accuracy"):

@@ -9,7 +9,7 @@ from tuneup.errors.examples import Examples
 from tuneup.errors.slices import OTHER, slice_keys, slice_metrics
 from tuneup.exceptions import UserError
 
-from errors_helpers import classification_frame, errors_frame
+from .errors_helpers import classification_frame, errors_frame
 
 
 def test_numbers_are_binned_by_quantile_with_missing_apart():

@@ -9,7 +9,7 @@ import pytest
 from tuneup.errors.tags import read_tags, tag_table
 from tuneup.exceptions import DataError
 
-from errors_helpers import errors_frame
+from .errors_helpers import errors_frame
 
 
 @pytest.fixture

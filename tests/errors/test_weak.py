@@ -6,7 +6,7 @@ import pytest
 
 from tuneup.errors.weak import find_weak_slices
 
-from errors_helpers import errors_frame
+from .errors_helpers import errors_frame
 
 
 def population(n: int, seed: int):

@@ -39,12 +39,16 @@ from tuneup.cli import core  # noqa: E402,F401
 from tuneup.cli import errors  # noqa: E402,F401
 from tuneup.cli import watch  # noqa: E402,F401
 from tuneup.cli import diagnose  # noqa: E402,F401
+from tuneup.cli import check  # noqa: E402,F401
+from tuneup.cli import sweep  # noqa: E402,F401
+from tuneup.cli import ship  # noqa: E402,F401
 from tuneup.cli import report  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        if app(args=argv, standalone_mode=False) == 130:
+            raise KeyboardInterrupt  # typer turns Ctrl-C into Exit(130), which it returns without standalone mode
     except UserError as e:
         _fail(str(e))
     except UsageError as e:

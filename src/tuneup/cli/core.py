@@ -91,9 +91,10 @@ def run(
                                               min=2, max=100)] = None,
     repeats: Annotated[int | None, typer.Option(help="Repeat the K folds with other shuffles (data.split.repeats).",
                                                 min=1, max=100)] = None,
+    force: Annotated[bool, typer.Option(help="Train even when the data checks find errors.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Split, run baselines, train, evaluate; print the diagnosis."""
+    """Check the data, split, run baselines, train, evaluate; print the diagnosis."""
     import tuneup
 
     start(json)
@@ -104,5 +105,6 @@ def run(
     changes = overrides(set_) | ({"data.skip_bad_files": True} if skip_bad_files else {})
     if folds is not None:
         changes |= {"data.split.folds": folds, "data.split.repeats": repeats or 1}
-    result = tuneup.run(config, changes, name=name, final=final, resume=resume, progress=not json)
+    result = tuneup.run(config, changes, name=name, final=final, resume=resume, progress=not json,
+                        force=force)
     show_run(result, json)

@@ -46,14 +46,35 @@ def infer_type(s: pd.Series) -> str:
         return "datetime"
     values = s.dropna()
     text = values.astype(str).str.strip()
-    if set(text.str.lower().unique()) <= set(BOOL_WORDS) and text.str.lower().nunique() == 2:
+    counts = text.value_counts()  # each distinct text once, most frequent first: parsing 1M rows is slow
+    lower = counts.index.str.lower()
+    if lower.nunique() == 2 and set(lower.unique()) <= set(BOOL_WORDS):
         return "boolean"
-    as_number = pd.to_numeric(text, errors="coerce")
-    if as_number.notna().mean() >= 0.8 and text[as_number.isna()].nunique() <= 20:
+    if _mostly_numbers(counts, share=0.8, max_other=20):
         return "numeric"  # mostly numbers and a few odd strings: text that does not belong (checked next)
     if _parses_as_dates(text):
         return "datetime"
     return "categorical"
+
+
+def _mostly_numbers(counts: pd.Series, share: float, max_other: int) -> bool:
+    """Whether at least `share` of the rows parse as numbers and at most `max_other` distinct texts do not
+    (`counts`: rows per distinct text). Parses growing blocks of distinct texts, most frequent first, and
+    stops once the answer is no: too many distinct non-numbers, or too few rows left to reach `share`."""
+    total = max(int(counts.sum()), 1)
+    numeric = other_rows = other_values = start = 0
+    block = 4096
+    while start < len(counts):
+        part = counts.iloc[start : start + block]
+        ok = pd.to_numeric(part.index.to_series(), errors="coerce").notna().to_numpy()
+        weights = part.to_numpy()
+        numeric += int(weights[ok].sum())
+        other_rows += int(weights[~ok].sum())
+        other_values += int((~ok).sum())
+        if other_values > max_other or (total - other_rows) / total < share:
+            return False
+        start, block = start + block, block * 2
+    return numeric / total >= share
 
 
 def _parses_as_dates(text: pd.Series) -> bool:

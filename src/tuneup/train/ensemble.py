@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -137,6 +137,7 @@ class EnsembleTrainer:
         self.params = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
         self.buffers = {k: v.detach().clone() for k, v in buffers.items()}
         self.base = copy.deepcopy(self.models[0]).to("meta")
+        self._on_epoch: Callable[[int, dict], bool] | None = None
         as_tensor = lambda values, dtype=torch.float32: torch.tensor(values, dtype=dtype, device=device)  # noqa: E731
         self.optimizer = VectorOptimizer(
             self.params, cfgs[0].optimizer, as_tensor([c.lr for c in cfgs]), as_tensor([c.weight_decay for c in cfgs]),
@@ -153,7 +154,11 @@ class EnsembleTrainer:
 
         return vmap(member_loss, randomness="different")
 
-    def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None, epochs: int | None = None) -> list[FitResult]:
+    def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None, epochs: int | None = None,
+            on_epoch: Callable[[int, dict], bool] | None = None) -> list[FitResult]:
+        """`on_epoch(member, record)` sees every member's epoch; True stops that member there (a pruned
+        sweep trial), keeping its best weights so far, as a stopped Trainer does."""
+        self._on_epoch = on_epoch
         train = train.to(self.device)
         evals = {k: v.to(self.device) for k, v in (evals or {}).items()}
         n, bs, m = len(train), self.cfgs[0].batch_size, len(self.cfgs)
@@ -252,7 +257,8 @@ class EnsembleTrainer:
         record["seconds"] = seconds
         mb.history.append(record)
         mb.epochs_run = epoch
-        if stop or epoch >= epochs:
+        stopped = self._on_epoch is not None and self._on_epoch(i, record)
+        if stop or stopped or epoch >= epochs:
             mb.done, mb.stopped_early, mb.final = True, stop, self._member_state(i)
 
     def _measure(self, model: nn.Module, data: Tensors) -> dict[str, float]:

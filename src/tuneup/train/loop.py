@@ -155,7 +155,7 @@ class Trainer:
         self.per_batch_schedule = False
         self.state = State()
         self.early: EarlyStopping | None = None
-        self.stop = False  # a callback may set this (pruned sweep trials)
+        self.stop = False  # a callback may set this (pruned sweep trials): no further epoch starts
 
     # ---- the loop -----------------------------------------------------------------------------------
     def fit(self, train: Tensors, evals: dict[str, Tensors] | None = None,
@@ -194,6 +194,8 @@ class Trainer:
         stopped_early = False
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             for epoch in range(self.state.epoch + 1, plan.epochs + 1):
+                if self.stop:  # set in on_fit_start: a resumed, pruned sweep trial ends where its checkpoint is
+                    break
                 epoch_start = time.perf_counter()
                 fit_loss = self._train_epoch(plan, self._seed_epoch(epoch))
                 if not math.isfinite(fit_loss):

@@ -1,0 +1,261 @@
+"""`tuneup export RUN`: the folder a deployment needs, verified against PyTorch, with the trade-off table.
+
+    <run>/export/                 (or --out DIR)
+      model.onnx                  fp32: numeric preprocessing + network + output activation
+      model.int8.onnx             --int8: dynamic quantization
+      model.pruned.onnx           --prune F: magnitude pruning + a short fine-tune
+      model.torchscript.pt        --format torchscript
+      encoder.json                the category-string -> index mapping (and the rest of the encoder)
+      metadata.json               task, classes, input schema, threshold, version, verification, the table
+      web/                        --web: a static page that runs the model in the browser
+
+The folder is built beside the destination and moved into place at the end: a failed export leaves
+the previous one (or nothing) behind, never a half-written folder.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuneup import __version__, _progress
+from tuneup._io import read_json, write_json
+from tuneup.exceptions import UserError, listing
+
+FORMATS = ("onnx", "torchscript")
+FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx", "pruned": "model.pruned.onnx",
+         "torchscript": "model.torchscript.pt"}
+METADATA, ENCODER, WEB = "metadata.json", "encoder.json", "web"
+ATOL = RTOL = 1e-4  # exported outputs vs PyTorch's, float32 on both sides
+
+
+class ExportMismatch(RuntimeError):
+    """The exported model does not compute what the PyTorch network computes: a bug, not bad input."""
+
+
+@dataclass
+class Export:
+    """A finished export folder and what it holds (`metadata.json`)."""
+
+    path: Path
+    metadata: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Export":
+        path = Path(path)
+        if not (path / METADATA).exists():
+            raise UserError(f"{path}: not an export folder (no {METADATA}); make one with `tuneup export RUN`")
+        return cls(path, read_json(path / METADATA))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), **self.metadata}
+
+    def __rich__(self):
+        from tuneup.ship.report import export_table
+
+        return export_table(self.metadata)
+
+    def _repr_html_(self) -> str:
+        from tuneup.ship.report import export_html
+
+        return export_html(self.metadata)
+
+
+def export(run, out: str | Path | None = None, format: str = "onnx", int8: bool = False,
+           prune: float | None = None, web: bool = False, tolerance: float = 0.01, min_slice: int = 30,
+           prune_epochs: int = 3) -> Export:
+    """Export a finished run; see the module docstring for what the folder holds."""
+    from tuneup.runs import Run
+
+    run = Run.open(run)
+    _check_options(run, format, int8, prune, web, tolerance)
+    summary = run.summary  # raises for an unfinished run
+    out = Path(out) if out is not None else run.path / "export"
+    steps = 3 + int(int8) + 2 * int(prune is not None) + int(web)
+    with _progress.task(f"exporting {run.name}", total=steps) as bar, _staging(out) as tmp:
+        meta = _build(run, summary, tmp, format, int8, prune, web, tolerance, min_slice, prune_epochs, bar)
+    return Export(out, meta)
+
+
+def _check_options(run, format: str, int8: bool, prune: float | None, web: bool, tolerance: float) -> None:
+    if format not in FORMATS:
+        raise UserError(f"--format {format!r} is not known; choose one of: {', '.join(FORMATS)}")
+    if format == "torchscript" and (int8 or prune is not None or web):
+        raise UserError("--int8, --prune and --web make ONNX files; use them with --format onnx (the default)")
+    if prune is not None:
+        from tuneup.ship.compress import check_fraction
+
+        check_fraction(prune)
+    if tolerance < 0:
+        raise UserError(f"--tolerance {tolerance}: the metric a variant may lose must be >= 0, e.g. 0.01")
+
+
+def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice, prune_epochs, bar) -> dict:
+    from tuneup.ship import graph
+    from tuneup.ship.evaluate import eval_set
+
+    enc, threshold = run.encoder, run.head().threshold
+    data = eval_set(run, "dev")
+    module = graph.InferenceModule(run.load_model(), enc)
+    expected = graph.torch_outputs(module, data.feeds)
+    bar.advance(step="dev inputs and PyTorch outputs")
+    shutil.copyfile(run.path / ENCODER, tmp / ENCODER)
+    if fmt == "torchscript":
+        path = graph.to_torchscript(module, data.feeds, tmp / FILES["torchscript"])
+        verification = _verify(_torchscript_outputs(path, data.feeds), expected, enc, threshold, "TorchScript")
+        bar.advance(step="TorchScript verified")
+        meta = _metadata(run, summary, {"torchscript": FILES["torchscript"]}, verification, None)
+        write_json(tmp / METADATA, meta)
+        bar.advance()
+        return meta
+    files = {"fp32": graph.to_onnx(module, enc, data.feeds, tmp / FILES["fp32"])}
+    from tuneup.ship.latency import onnx_call, session
+
+    verification = _verify(onnx_call(session(files["fp32"]))(data.feeds), expected, enc, threshold, "ONNX Runtime")
+    bar.advance(step=f"ONNX verified (max |diff| {verification['max_abs_diff']:.2g})")
+    extras: dict[str, dict] = {}
+    if int8:
+        from tuneup.ship.compress import quantize_int8
+
+        files["int8"] = quantize_int8(files["fp32"], tmp / FILES["int8"])
+        bar.advance(step="int8 quantized")
+    if prune is not None:
+        from tuneup.ship.compress import prune_and_finetune
+
+        network, extras["pruned"] = prune_and_finetune(run, prune, prune_epochs)
+        bar.advance(step="pruned and fine-tuned")
+        files["pruned"] = graph.to_onnx(graph.InferenceModule(network, enc), enc, data.feeds, tmp / FILES["pruned"])
+        bar.advance()
+    from tuneup.ship.tradeoff import measure
+
+    table = measure(files, enc, run.metric, data, threshold, tolerance, min_slice, extras)
+    bar.advance(step="size, latency and dev metric measured")
+    meta = _metadata(run, summary, {k: v.name for k, v in files.items()}, verification, table.to_dict())
+    if web:
+        from tuneup.ship.web import build_web
+
+        meta["web"] = WEB
+        build_web(tmp / WEB, tmp, meta)
+        bar.advance(step="web folder built")
+    write_json(tmp / METADATA, meta)  # last: its presence means the export is complete
+    return meta
+
+
+def _verify(got: np.ndarray, expected: np.ndarray, enc, threshold: float, engine: str) -> dict[str, Any]:
+    from tuneup.ship.evaluate import decide
+
+    diff = float(np.max(np.abs(got - expected), initial=0.0))
+    ok = bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL))
+    agree = None
+    if enc.task != "regression":
+        a, b = decide(enc, got, threshold), decide(enc, expected, threshold)
+        agree = float(((a == b) if a.ndim == 1 else (a == b).all(axis=1)).mean())
+    result = {"engine": engine, "split": "dev", "n": int(len(expected)), "max_abs_diff": diff,
+              "rtol": RTOL, "atol": ATOL, "passed": ok, "prediction_agreement": agree}
+    if not ok:
+        raise ExportMismatch(f"{engine} outputs differ from PyTorch's on dev by up to {diff:.3g} "
+                             f"(allowed {ATOL:g} + {RTOL:g} x |value|): the export is wrong; please report it")
+    return result
+
+
+def _torchscript_outputs(path: Path, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    import warnings
+
+    import torch
+
+    from tuneup.ship.graph import torch_outputs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit's own deprecation notice
+        module = torch.jit.load(str(path), map_location="cpu")
+    return torch_outputs(module, feeds)
+
+
+def _metadata(run, summary: dict, files: dict[str, str], verification: dict, table: dict | None) -> dict[str, Any]:
+    from tuneup.ship.graph import OPSET, OUTPUT, input_names
+    from tuneup.ship.schema import input_schema
+
+    enc = run.encoder
+    task = enc.task
+    threshold = run.head().threshold if task in ("binary", "multilabel") else None
+    dev = (summary.get("splits") or {}).get("dev") or {}
+    return {
+        "format": "tuneup-export", "format_version": 1,
+        "model_version": run.name, "run": str(run.path.resolve()),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "tuneup_version": __version__,
+        "task": task, "kind": enc.kind, "target": enc.spec["target"].get("name"),
+        "classes": enc.classes, "positive_class": enc.classes[1] if task == "binary" else None,
+        "metric": summary["metric"], "higher_is_better": summary["higher_is_better"], "dev_metric": dev.get("metric"),
+        "threshold": threshold,
+        "input": input_schema(enc),
+        "model": {"inputs": input_names(enc), "output": OUTPUT, "opset": OPSET, "output_is": _output_is(task)},
+        "files": files, "encoder": ENCODER,
+        "verification": verification,
+        "compress": table,
+        "web": None,
+    }
+
+
+def _output_is(task: str) -> str:
+    return {"binary": "P(positive class), shape (batch,)", "multiclass": "class probabilities, shape (batch, classes)",
+            "multilabel": "label probabilities, shape (batch, labels)",
+            "regression": "the prediction in the target's units, shape (batch,)"}[task]
+
+
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A fresh folder beside `out`, moved onto it only when the block succeeds."""
+    if out.exists() and not (out / METADATA).exists() and any(out.iterdir()):
+        raise UserError(f"{out}: exists and is not an export folder; choose another --out (nothing was changed)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        yield tmp
+        _readable(tmp)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _readable(folder: Path) -> None:
+    """Temporary folders and atomic writes are private (0700/0600); an export is for serving, so give it
+    the permissions a new file would get (the umask decides)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
+def ensure_export(run) -> Export:
+    """The run's export folder, made (fp32 only) when it is missing or older than what it was made from
+    (weights, encoder, a threshold chosen since)."""
+    folder = run.path / "export"
+    if (folder / METADATA).exists():
+        found = Export.open(folder)
+        made = (folder / METADATA).stat().st_mtime
+        sources = [run.path / name for name in ("model.safetensors", ENCODER, "threshold.json")]
+        fresh = all(not p.exists() or p.stat().st_mtime <= made for p in sources)
+        if fresh and found.metadata.get("model_version") == run.name and "fp32" in found.metadata.get("files", {}):
+            return found
+        _progress.info(f"{folder} is older than {run.name}'s weights, encoder or threshold: exporting again")
+    else:
+        _progress.info(f"{run.name} has no ONNX export yet: exporting it to {folder}")
+    return export(run, folder)
+
+
+def available(meta: dict[str, Any]) -> str:
+    return listing(meta.get("files", {}))

@@ -1,0 +1,202 @@
+// The upload page: one UI, two engines. "server" posts to /predict; "browser" runs the ONNX model here
+// with ONNX Runtime Web (browser.js). Both answer {model, variant, predictions: [{prediction, probabilities, ...}]}.
+"use strict";
+
+const MODE = document.querySelector('meta[name="tuneup-mode"]').content;
+const $ = (id) => document.getElementById(id);
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = !message;
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error("cannot load " + src));
+    document.head.appendChild(s);
+  });
+}
+
+// ---- the server engine --------------------------------------------------------------------------
+function serverEngine(meta) {
+  const keyBox = $("api-key");
+  if (meta.api_key_required) {
+    $("key-box").hidden = false;
+    keyBox.value = localStorage.getItem("tuneup-api-key") || "";
+    keyBox.addEventListener("change", () => localStorage.setItem("tuneup-api-key", keyBox.value));
+  }
+  // one id per browser, so an A/B test shows this person the same model every time
+  let client = localStorage.getItem("tuneup-client-id");
+  if (!client) {
+    client = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
+    localStorage.setItem("tuneup-client-id", client);
+  }
+  async function post(body, json) {
+    const headers = json ? { "Content-Type": "application/json" } : {};
+    headers["X-Client-Id"] = client;
+    if (meta.api_key_required) headers["X-API-Key"] = keyBox.value;
+    const r = await fetch("predict", { method: "POST", body, headers });
+    const answer = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
+    if (!r.ok) throw new Error(answer.error || `the server answered ${r.status}`);
+    return answer;
+  }
+  return {
+    predictImage(file) {
+      const form = new FormData();
+      form.append("files", file, file.name || "upload");
+      return post(form, false);
+    },
+    predictRow(row) {
+      return post(JSON.stringify({ rows: [row] }), true);
+    },
+  };
+}
+
+// ---- showing a prediction -----------------------------------------------------------------------
+function fmt(p) {
+  return (100 * p).toFixed(1) + "%";
+}
+
+function showAnswer(answer) {
+  const p = answer.predictions[0];
+  const label = Array.isArray(p.prediction) ? (p.prediction.join(", ") || "(no label)") : String(p.prediction);
+  $("label").textContent = label;
+  $("confidence").textContent = p.score != null ? `P = ${p.score.toFixed(3)}, threshold ${p.threshold}` : "";
+  const table = $("probabilities");
+  table.replaceChildren();
+  const probs = Object.entries(p.probabilities || {}).sort((a, b) => b[1] - a[1]);
+  for (const [name, value] of probs) {
+    const tr = table.insertRow();
+    tr.dataset.label = name;
+    tr.insertCell().textContent = name;
+    const bar = tr.insertCell();
+    bar.className = "bar";
+    const fill = document.createElement("div");
+    fill.className = "fill";
+    fill.style.width = fmt(value);
+    bar.appendChild(fill);
+    const v = tr.insertCell();
+    v.className = "p";
+    v.textContent = fmt(value);
+    v.dataset.value = String(value);
+  }
+  $("model").textContent = answer.model + (answer.variant && answer.variant !== "primary" ? ` (${answer.variant})` : "");
+  $("request-id").textContent = p.request_id || "-";
+  $("notes").replaceChildren(...(p.notes || []).map((n) => Object.assign(document.createElement("li"), { textContent: n })));
+  $("result").hidden = false;
+  $("result").dataset.ready = "1";
+  window.tuneupLastAnswer = answer;
+}
+
+async function run(task) {
+  showError("");
+  $("result").dataset.ready = "";
+  try {
+    showAnswer(await task());
+  } catch (e) {
+    showError(e.message || String(e));
+  }
+}
+
+// ---- images -------------------------------------------------------------------------------------
+function imageUI(engine) {
+  $("image-box").hidden = false;
+  const drop = $("drop");
+  const choose = (file) => {
+    if (!file) return;
+    const preview = $("preview");
+    preview.src = URL.createObjectURL(file);
+    preview.hidden = false;
+    run(() => engine.predictImage(file));
+  };
+  $("file").addEventListener("change", (e) => choose(e.target.files[0]));
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    choose(e.dataTransfer.files[0]);
+  });
+}
+
+// ---- tables -------------------------------------------------------------------------------------
+function field(col) {
+  let input;
+  if (col.type === "boolean") {
+    input = document.createElement("select");
+    for (const v of ["", "true", "false"]) input.add(new Option(v || "(missing)", v));
+  } else {
+    input = document.createElement("input");
+    input.type = col.type === "numeric" ? "number" : col.type === "datetime" ? "datetime-local" : "text";
+    if (col.type === "numeric") input.step = "any";
+    if (col.type === "categorical") {
+      const list = document.createElement("datalist");
+      list.id = "choices-" + col.name;
+      for (const c of col.categories) list.appendChild(new Option(c));
+      document.body.appendChild(list);
+      input.setAttribute("list", list.id);
+    }
+  }
+  input.name = col.name;
+  input.required = !col.nullable;
+  input.placeholder = col.nullable ? "(may be left empty)" : "";
+  return input;
+}
+
+function readRow(columns) {
+  const row = {};
+  for (const col of columns) {
+    const raw = document.querySelector(`#fields [name="${CSS.escape(col.name)}"]`).value.trim();
+    if (raw === "") { row[col.name] = null; continue; }
+    if (col.type === "numeric") row[col.name] = Number(raw);
+    else if (col.type === "boolean") row[col.name] = raw === "true";
+    else row[col.name] = raw;
+  }
+  return row;
+}
+
+function tableUI(engine, schema) {
+  $("table-box").hidden = false;
+  const fields = $("fields");
+  for (const col of schema.columns) {
+    const label = document.createElement("label");
+    label.textContent = col.name;
+    label.htmlFor = "field-" + col.name;
+    const input = field(col);
+    input.id = "field-" + col.name;
+    fields.append(label, input);
+  }
+  $("table-box").addEventListener("submit", (e) => {
+    e.preventDefault();
+    run(() => engine.predictRow(readRow(schema.columns)));
+  });
+}
+
+// ---- start --------------------------------------------------------------------------------------
+async function start() {
+  try {
+    const meta = await (await fetch(MODE === "browser" ? "metadata.json" : "metadata")).json();
+    const name = meta.model || meta.model_version;
+    document.title = name;
+    $("title").textContent = name;
+    const dev = meta.dev_metric != null ? `, dev ${meta.metric} ${Number(meta.dev_metric).toFixed(3)}` : "";
+    $("about").textContent = `${meta.task} ${meta.kind} model${dev}; ` +
+      (MODE === "browser" ? "runs entirely in this browser" : "predictions from the server");
+    let engine;
+    if (MODE === "browser") {
+      await loadScript("page/browser.js");
+      engine = await window.TuneupBrowser.create(meta);
+    } else {
+      engine = serverEngine(meta);
+    }
+    if (meta.kind === "image") imageUI(engine); else tableUI(engine, meta.input);
+    document.body.dataset.ready = "1";
+  } catch (e) {
+    showError("cannot start: " + (e.message || e));
+  }
+}
+
+start();

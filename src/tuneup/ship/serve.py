@@ -1,0 +1,363 @@
+"""`tuneup serve`: a REST API (FastAPI + uvicorn) and an upload page over an exported model.
+
+    POST /predict    JSON rows (tables) or multipart image upload(s) -> label, probabilities, request id
+    POST /feedback   {request_id, label}: ground truth, appended to the prediction log
+    GET  /health     liveness;  GET /metadata: schema, labels, metric, version;  GET /metrics: Prometheus
+    GET  /           the upload page;  /docs: OpenAPI docs
+
+Inference runs in ONNX Runtime, micro-batched. Every answer is logged (predlog.py). Bad input gets a
+4xx with `{"error": ...}`; the server keeps serving.
+"""
+# no `from __future__ import annotations`: FastAPI reads the request models from the annotations at runtime
+import hmac
+import logging
+import os
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import numpy as np
+
+from tuneup.exceptions import UserError
+from tuneup.ship.ab import CANDIDATE, PRIMARY, Router
+from tuneup.ship.bundle import Bundle
+from tuneup.ship.http import RequestError
+from tuneup.ship.uploads import MAX_PIXELS
+
+log = logging.getLogger("tuneup.serve")
+PAGE = "page"
+MB = 1024 * 1024
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: Optional[str] = None
+    share: float = 0.1  # the candidate's share of requests (A/B)
+    batching: bool = True
+    max_batch: int = 64
+    max_wait_ms: float = 2.0
+    log_dir: Optional[Path] = None  # default: <runs>/serve-logs/<model version>/
+    log_max_mb: float = 50.0
+    max_body_mb: float = 20.0
+    max_files: int = 16
+    max_rows: int = 1000
+    max_pixels: int = MAX_PIXELS
+
+
+def api_key_from_env(var: Optional[str]) -> Optional[str]:
+    if var is None:
+        return None
+    key = os.environ.get(var, "")
+    if not key:
+        raise UserError(f"--api-key-env {var}: the environment variable {var} is not set or empty; "
+                        f"export {var}=<a long random secret> first")
+    return key
+
+
+def log_folder(primary: Bundle, options: ServeOptions) -> Path:
+    return Path(options.log_dir) if options.log_dir else primary.runs_dir / "serve-logs" / primary.version
+
+
+def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Optional[ServeOptions] = None):
+    """The FastAPI app serving `primary` (and `candidate` for a share of requests)."""
+    from fastapi import FastAPI
+
+    from tuneup.ship.http import BodyLimit
+    from tuneup.ship.predlog import PredictionLog
+    from tuneup.ship.prom import RequestMetrics, ServerMetrics
+
+    options = options or ServeOptions()
+    if candidate is not None and candidate.signature() != primary.signature():
+        raise UserError(f"the candidate {candidate.version} takes different inputs or answers a different task than "
+                        f"{primary.version}; an A/B test needs two models of the same task and input schema")
+    bundles = {PRIMARY: primary, **({CANDIDATE: candidate} if candidate is not None else {})}
+    metrics = ServerMetrics()
+    engines = {name: _engine(b, options, metrics.on_batch(name)) for name, b in bundles.items()}
+    router = Router(options.share if candidate is not None else 0.0, salt=candidate.version if candidate else "")
+    predlog = PredictionLog(log_folder(primary, options), int(options.log_max_mb * MB))
+
+    @asynccontextmanager
+    async def lifespan(app):
+        for e in engines.values():
+            await e.start()
+        yield
+        for e in engines.values():
+            await e.stop()
+        predlog.close()
+
+    app = FastAPI(title=f"tuneup: {primary.version}", version=primary.version, lifespan=lifespan,
+                  description=f"Predictions from {primary.version} ({primary.task}, {primary.kind}). "
+                              "Upload page at /, Prometheus metrics at /metrics.")
+    ctx = _Context(bundles, engines, router, predlog, metrics, options)
+    _errors(app)
+    _routes(app, ctx)
+    app.add_middleware(BodyLimit, max_bytes=int(options.max_body_mb * MB))
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: counts the 413s too
+    app.state.tuneup = ctx
+    return app
+
+
+def _engine(bundle: Bundle, options: ServeOptions, on_batch):
+    from tuneup.ship.batching import Direct, MicroBatcher
+
+    if options.batching:
+        return MicroBatcher(bundle.predict_batch, options.max_batch, options.max_wait_ms, on_batch)
+    return Direct(bundle.predict_batch, on_batch)
+
+
+@dataclass
+class _Context:
+    bundles: dict
+    engines: dict
+    router: Router
+    predlog: Any
+    metrics: Any
+    options: ServeOptions
+
+    @property
+    def primary(self) -> Bundle:
+        return self.bundles[PRIMARY]
+
+    async def answer(self, client: Optional[str], payload: Any, inputs: list, notes: list, started: float) -> dict:
+        """Run the chosen model on the payload (rows or images), log every example, build the response."""
+        variant = self.router.choose(client)
+        bundle = self.bundles[variant]
+        output = await self.engines[variant](payload, len(inputs))
+        if not np.isfinite(output).all():  # extreme inputs can overflow float32 inside the model
+            bad = sorted({int(i) for i in np.argwhere(~np.isfinite(output))[:, 0]})
+            raise RequestError(422, f"examples {bad} could not be scored: their values overflow the model's "
+                                    "float32 arithmetic; check them for extreme numbers")
+        results = bundle.describe(output)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        predictions = []
+        for result, make_input, note in zip(results, inputs, notes):
+            rid = uuid.uuid4().hex
+            self.predlog.prediction(rid, bundle.version, variant, client, make_input(rid), result, latency_ms)
+            predictions.append({"request_id": rid, **result, "notes": note})
+        self.metrics.predictions.labels(bundle.version, variant).inc(len(results))
+        return {"model": bundle.version, "variant": variant, "predictions": predictions}
+
+    def metadata(self) -> dict:
+        b = self.primary
+        m = b.metadata
+        cand = self.bundles.get(CANDIDATE)
+        o = self.options
+        return {
+            "model": b.version, "file": b.variant_file, "task": b.task, "kind": b.kind, "target": m.get("target"),
+            "classes": b.classes, "positive_class": m.get("positive_class"), "threshold": b.threshold,
+            "metric": m.get("metric"), "dev_metric": m.get("dev_metric"), "input": b.schema,
+            "candidate": None if cand is None else {"model": cand.version, "file": cand.variant_file,
+                                                    "share": self.router.share},
+            "api_key_required": o.api_key is not None,
+            "limits": {"max_body_mb": o.max_body_mb, "max_files": o.max_files, "max_rows": o.max_rows,
+                       "max_pixels": o.max_pixels},
+            "batching": {"on": o.batching, "max_batch": o.max_batch, "max_wait_ms": o.max_wait_ms},
+        }
+
+
+def _errors(app) -> None:
+    """Every refusal is JSON with one readable `error` line; nothing a client sends becomes a 500."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    @app.exception_handler(RequestError)
+    async def refused(request, exc: RequestError):
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(UserError)
+    async def user_error(request, exc: UserError):
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, exc: RequestValidationError):
+        errors = exc.errors()
+        bad_json = any(e.get("type") == "json_invalid" for e in errors)
+        detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in errors[:20]]
+        ctx = request.app.state.tuneup
+        return JSONResponse({"error": _explain(errors[0], ctx.primary), "detail": detail},
+                            status_code=400 if bad_json else 422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request, exc: HTTPException):
+        message = str(exc.detail)
+        if exc.status_code == 400 and message.startswith("There was an error parsing the body"):
+            message = "the body is not valid JSON (or not UTF-8 text); send {\"rows\": [{column: value, ...}]}"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request, exc: Exception):
+        log.exception("internal error on %s", request.url.path)
+        return JSONResponse({"error": "internal error (a bug in the server; it was logged)"}, status_code=500)
+
+
+def _explain(error: dict, bundle: Bundle) -> str:
+    """A validation error as one line naming the field, e.g. `rows[0].age: Input should be a valid number`."""
+    loc = [p for p in error.get("loc", ()) if p != "body"]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "body"
+    kind = error.get("type", "")
+    if kind == "json_invalid":
+        return f"the body is not valid JSON ({error.get('msg', '')}); send {{\"rows\": [{{column: value, ...}}]}}"
+    if kind == "extra_forbidden" and len(loc) >= 3 and loc[0] == "rows":
+        names = ", ".join(c["name"] for c in bundle.schema.get("columns", []))
+        return f"{where}: '{loc[-1]}' is not a feature column of {bundle.version}; its columns are: {names}"
+    if kind == "missing" and len(loc) >= 3 and loc[0] == "rows":
+        return f"{where}: required (training had no missing values in this column)"
+    if kind == "missing" and loc == ["files"]:
+        return "no image: send one or more files as multipart/form-data field 'files'"
+    return f"{where}: {error.get('msg', 'invalid')}"
+
+
+def _routes(app, ctx: _Context) -> None:
+    from fastapi import Depends, Header, Security
+    from fastapi.responses import HTMLResponse, Response
+    from fastapi.security import APIKeyHeader
+    from fastapi.staticfiles import StaticFiles
+
+    from tuneup.ship.bodies import Feedback, PredictResponse
+
+    key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Required when the server has a key.")
+
+    async def check_key(key: Annotated[Optional[str], Security(key_header)] = None) -> None:
+        expected = ctx.options.api_key
+        if expected is not None and not hmac.compare_digest((key or "").encode(), expected.encode()):
+            raise RequestError(401, "missing or wrong API key: send it in the X-API-Key header")
+
+    page_dir = resources.files("tuneup.ship") / PAGE
+    app.mount("/page", StaticFiles(directory=str(page_dir)), name="page")
+    started_at = time.time()
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse((page_dir / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/health", summary="Liveness: the model is loaded and answering")
+    async def health() -> dict:
+        cand = ctx.bundles.get(CANDIDATE)
+        return {"status": "ok", "model": ctx.primary.version, "candidate": cand.version if cand else None,
+                "uptime_s": round(time.time() - started_at, 3)}
+
+    @app.get("/metadata", summary="Input schema, labels, metric and version")
+    async def metadata() -> dict:
+        return ctx.metadata()
+
+    @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(check_key)],
+             response_class=Response)
+    async def metrics() -> Response:
+        from tuneup.ship.prom import CONTENT_TYPE
+
+        return Response(ctx.metrics.text(), media_type=CONTENT_TYPE)
+
+    @app.post("/feedback", summary="Record the true label of an earlier prediction", dependencies=[Depends(check_key)])
+    async def feedback(body: Feedback) -> dict:
+        label = _check_label(body.label, ctx.primary)
+        ctx.predlog.feedback(body.request_id, label)
+        return {"recorded": True, "request_id": body.request_id, "label": label}
+
+    Client = Annotated[Optional[str], Header(alias="X-Client-Id", max_length=200,
+                                             description="Sticky A/B routing: the same id always meets the same model.")]
+    if ctx.primary.kind == "image":
+        _image_route(app, ctx, Client, check_key, PredictResponse)
+    else:
+        _table_route(app, ctx, Client, check_key, PredictResponse)
+
+
+def _table_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None:
+    from fastapi import Depends
+
+    from tuneup.ship.bodies import predict_model
+
+    Request = predict_model(ctx.primary.schema, ctx.options.max_rows)
+
+    async def predict(body: Request, client: Client = None) -> PredictResponse:
+        started = time.perf_counter()
+        rows = [r.model_dump(by_alias=True) for r in body.rows]
+        inputs = [(lambda rid, r=r: r) for r in rows]
+        # both models share the schema (checked at start); encoding happens per batch, off the event loop
+        return await ctx.answer(client, rows, inputs, ctx.primary.unseen(rows), started)
+
+    app.post("/predict", summary="Predict table rows", dependencies=[Depends(check_key)],
+             response_model=PredictResponse)(predict)
+
+
+def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None:
+    from fastapi import Depends, File, UploadFile
+
+    from tuneup.data.shift import image_stats
+    from tuneup.ship.uploads import read_image
+
+    schema, opts = ctx.primary.schema, ctx.options
+    Files = Annotated[list[UploadFile], File(description="One or more images (PNG, JPEG, GIF, BMP, WEBP, TIFF).")]
+
+    async def predict(files: Files, client: Client = None) -> PredictResponse:
+        started = time.perf_counter()
+        if len(files) > opts.max_files:
+            raise RequestError(413, f"{len(files)} files in one request; send at most {opts.max_files}")
+        uploads = []
+        for i, f in enumerate(files):
+            name = f.filename or f"files[{i}]"
+            uploads.append(read_image(await f.read(), name, schema["height"], schema["channels"], opts.max_pixels))
+        pixels = np.stack([u.pixels for u in uploads])  # (N, C, H, W) uint8
+        # one image at a time: main's image_stats (d031c7d) lets a batch's neighbours leak into sharpness
+        stats = [image_stats(pixels[i : i + 1]).iloc[0].to_dict() for i in range(len(pixels))]
+
+        def logged(u, s):
+            def make(rid: str) -> dict:
+                path = ctx.predlog.save_image(rid, u.ext, u.data)
+                return {"image": path, "width": u.width, "height": u.height, "stats": s}
+            return make
+
+        inputs = [logged(u, s) for u, s in zip(uploads, stats)]
+        return await ctx.answer(client, pixels, inputs, [[] for _ in uploads], started)
+
+    app.post("/predict", summary="Predict uploaded images", dependencies=[Depends(check_key)],
+             response_model=PredictResponse)(predict)
+
+
+def _check_label(label: Any, bundle: Bundle) -> Any:
+    """The label as the model knows it, or a 422 naming the valid ones."""
+    import math
+
+    task, classes = bundle.task, bundle.classes
+    if task == "regression":
+        if isinstance(label, bool) or not isinstance(label, (int, float)) or not math.isfinite(label):
+            raise RequestError(422, f"label: {bundle.version} predicts a number; send a finite number")
+        return label
+    by_text = {str(c): c for c in classes}
+    given = label if isinstance(label, list) else [label]
+    if task != "multilabel" and isinstance(label, list):
+        raise RequestError(422, f"label: send one class, one of: {', '.join(by_text)}")
+    unknown = [g for g in given if str(g) not in by_text]
+    if unknown:
+        raise RequestError(422, f"label: {unknown[0]!r} is not a class of {bundle.version}; classes: {', '.join(by_text)}")
+    known = [by_text[str(g)] for g in given]
+    return known if task == "multilabel" else known[0]
+
+
+def serve(ref, candidate=None, variant: str = "fp32", candidate_variant: str = "fp32",
+          options: Optional[ServeOptions] = None, runs_dir=None) -> None:
+    """Load the model(s) and serve until interrupted."""
+    import uvicorn
+
+    from tuneup import _progress
+
+    options = options or ServeOptions()
+    primary = Bundle.load(ref, variant, runs_dir=runs_dir)
+    second = Bundle.load(candidate, candidate_variant, runs_dir=runs_dir) if candidate is not None else None
+    app = create_app(primary, second, options)
+    if options.host not in ("127.0.0.1", "localhost", "::1") and options.api_key is None:
+        _progress.warn(f"serving on {options.host} without an API key: anyone who can reach it can use it "
+                       "(add --api-key-env VAR)")
+    url = f"http://{options.host}:{options.port}"
+    _progress.info(f"serving {primary.version} ({primary.variant_file}) on {url}: upload page {url}/, API docs "
+                   f"{url}/docs; prediction log {log_folder(primary, options)}")
+    if second is not None:
+        _progress.info(f"A/B: {options.share:.0%} of clients go to {second.version} ({second.variant_file})")
+    uvicorn.run(app, host=options.host, port=options.port, log_level="warning", access_log=False)

@@ -1,0 +1,85 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import tuneup
+from tests.conftest import make_table, table_config
+from tuneup.data import shift
+
+
+def _frames(n: int, seed: int = 0):
+    """Reference and current samples: 'spend' shifted by 0.5 sd in current; 'tiny' by 0.02 sd (real but
+    too small to matter); the rest alike."""
+    rng = np.random.default_rng(seed)
+
+    def sample(shifted: bool) -> pd.DataFrame:
+        return pd.DataFrame({
+            "spend": rng.normal(0.5 if shifted else 0.0, 1.0, n),
+            "tiny": rng.normal(0.02 if shifted else 0.0, 1.0, n),
+            "age": rng.normal(40, 12, n),
+            "city": rng.choice(["paris", "berlin", "rome", "oslo"], n, p=[0.4, 0.3, 0.2, 0.1]),
+        })
+    return sample(False), sample(True)
+
+
+@pytest.mark.parametrize("n", [1_000, 1_000_000])
+def test_planted_shift_is_found_in_that_column_only(n):
+    ref, cur = _frames(n)
+    found = {s.column: s for s in shift.feature_shifts(ref, cur)}
+    assert found["spend"].flagged
+    assert not found["tiny"].flagged and not found["age"].flagged and not found["city"].flagged
+    assert 0.35 < found["spend"].effect < 0.7  # Wasserstein / sd of a 0.5 sd shift
+    if n == 1_000_000:
+        assert found["tiny"].p_value < 1e-6  # significant at this size, yet too small to flag
+
+
+def test_ks_statistic_equals_scipy():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        a = np.sort(rng.integers(0, rng.integers(2, 30), rng.integers(1, 400)).astype(float))
+        b = np.sort(rng.normal(5, 3, rng.integers(1, 400)).round(1))
+        ours = shift.numeric_shift("x", a, b).statistic
+        assert ours == pytest.approx(stats.ks_2samp(a, b).statistic, abs=1e-12)
+
+
+def test_categorical_shift_pools_rare_values_and_counts_missing():
+    rng = np.random.default_rng(1)
+    values = [f"v{i}" for i in range(500)]
+    p = np.random.default_rng(9).dirichlet(np.ones(500) * 0.3)
+    ref, cur = pd.Series(rng.choice(values, 20_000, p=p)), pd.Series(rng.choice(values, 20_000, p=p))
+    assert not shift.categorical_shift("code", ref, cur).flagged  # the same distribution over 500 values
+    moved = pd.Series(rng.choice(values, 20_000, p=np.roll(p, 1)))
+    assert shift.categorical_shift("code", ref, moved).flagged
+    names, a, b = shift.joint_counts(pd.Series(["1", 1, None, "x"]), pd.Series(["x", "x"]))
+    assert dict(zip(names, a)) == {"1": 2, "x": 1, "<missing>": 1} and dict(zip(names, b))["x"] == 2
+
+
+def test_check_reports_train_vs_target_shift(tmp_path):
+    train, target = make_table(1_000, seed=0), make_table(1_000, seed=1)
+    target["customer_id"] = [f"p{i}" for i in range(len(target))]
+    target["income"] = target["income"] * 1.8  # the planted shift
+    train.to_csv(tmp_path / "web.csv", index=False)
+    target.to_csv(tmp_path / "phone.csv", index=False)
+    cfg = table_config(tmp_path / "web.csv")
+    cfg["data"]["target"] = {"path": str(tmp_path / "phone.csv"), "target": "churn", "id": "customer_id"}
+    report = tuneup.check(cfg)
+    result = report.sections["shift"]["train_vs_target"]
+    assert result["flagged"] == ["income"]
+    assert result["domain_classifier"]["auc"] > 0.7
+    assert result["domain_classifier"]["top_features"][0]["feature"] == "income"
+    finding = next(f for f in report.findings if f.check == "shift" and "training and target" in f.title)
+    assert finding.severity == "warning" and finding.columns == ["income"]
+    assert finding.set == {"data.split.target_in_train": 0.3}
+    assert not report.sections["shift"]["dev_vs_test"]["flagged"]  # both from the target source
+
+
+@pytest.mark.slow
+def test_image_shift_suggests_augmentations():
+    report = tuneup.check(tuneup.demo_config(epochs=1))
+    result = report.sections["shift"]["train_vs_target"]
+    assert {"brightness", "contrast", "sharpness", "noise"} <= set(result["flagged"])
+    finding = next(f for f in report.findings if f.check == "shift" and "training and target" in f.title)
+    names = {a["name"] for a in finding.set["train.augment"]}
+    assert {"brightness", "contrast", "blur", "noise"} <= names
+    assert not report.errors  # different digits, not copies
