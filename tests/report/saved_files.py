@@ -1,76 +1,60 @@
-"""What other steps leave in a run or runs folder, in the shapes their writers use (check.json:
-CheckReport.to_dict, <study>.sweep.json: SweepResult.to_dict, improve.json: a step table), with values
-the tests look for on the page."""
+"""What other steps leave in a runs folder, in the shapes their writers use, with values the tests look
+for on the page: a sweep's `<study>.sweep.json` made by tuneup.sweep's own `SweepResult`, and an improve
+session's `improve.json` following `ImproveResult.to_dict` (tuneup.improve, issue 7a). The run's
+`check.json` is the real one `tuneup run` wrote."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from tuneup._io import write_json
+from tuneup.sweep.result import SweepResult, TrialRow
 
 
-def check_document() -> dict:
-    return {
-        "overview": {"rows": 800, "kind": "table", "task": "binary"},
-        "counts": {"error": 1, "warning": 1, "info": 0},
-        "findings": [
-            {"severity": "error", "check": "leakage", "title": "'churn_flag' alone predicts the target almost perfectly",
-             "advice": "drop it (data.drop: [churn_flag])", "columns": ["churn_flag"], "set": {}, "data": {}},
-            {"severity": "warning", "check": "duplicates", "title": "12 dev examples repeat training examples",
-             "advice": "", "columns": [], "set": {}, "data": {}},
-        ],
-        "sections": {
-            "columns": {"columns": [
-                {"column": "age", "type": "numeric", "rows": 800, "missing": 80, "missing_share": 0.1, "distinct": 720,
-                 "histogram": {"edges": [10.0, 30.0, 50.0, 70.0], "counts": [200, 450, 70]}},
-                {"column": "plan", "type": "categorical", "rows": 800, "missing": 0, "missing_share": 0.0,
-                 "distinct": 2, "top": [{"value": "basic", "count": 420}, {"value": "pro", "count": 380}], "other": 0},
-                {"column": "visits", "type": "numeric", "rows": 800, "missing": 0, "missing_share": 0.0, "distinct": 3,
-                 "histogram": {"values": [0, 1, 2], "counts": [500, 200, 100]}},
-            ]},
-            "classes": {"classes": [{"class": "no", "count": 530, "share": 0.6625, "splits": {"train": 318}},
-                                    {"class": "yes", "count": 270, "share": 0.3375, "splits": {"train": 162}}],
-                        "imbalance_ratio": 1.96, "skewed": False},
-            "shift": {"dev_vs_test": {"n_reference": 160, "n_current": 160, "flagged": ["age"],
-                                      "features": [{"column": "age", "effect": 0.41, "effect_name": "W/std",
-                                                    "p_value": 0.0004, "flagged": True},
-                                                   {"column": "plan", "effect": 0.02, "effect_name": "JS",
-                                                    "p_value": 0.7, "flagged": False}]}},
-            "duplicates": {"within": {"rows": 800, "exact_copies": 3, "exact_groups": 3, "near_pairs": 5},
-                           "train_vs_holdout": {"rows": 320, "exact": 12, "near": 2, "share": 0.04375}},
-            "leakage": {"scorer": "roc_auc", "features": [{"column": "churn_flag", "score": 0.995},
-                                                          {"column": "age", "score": 0.61}]},
-            "label_errors": {"suspected": 7, "share": 0.00875, "suspects": [
-                {"id": "c00042", "split": "train", "given": "no", "suggested": "yes", "confidence": 0.97}]},
-        },
-        "timing": {"checks": 1.2},
-    }
-
-
-def sweep_document(best_run: str, other_run: str) -> dict:
+def sweep_document(runs_root: Path, best_run: str, other_run: str) -> dict:
     trials = [
-        {"number": 0, "state": "complete", "params": {"train.lr": 0.01, "model.dropout": 0.1}, "dev_error": 0.25,
-         "epochs": 15, "run": other_run, "note": ""},
-        {"number": 1, "state": "pruned", "params": {"train.lr": 0.3, "model.dropout": 0.4}, "dev_error": 0.41,
-         "epochs": 3, "run": None, "note": "pruned after epoch 3"},
-        {"number": 2, "state": "complete", "params": {"train.lr": 0.002, "model.dropout": 0.0}, "dev_error": 0.2,
-         "epochs": 15, "run": best_run, "note": ""},
+        TrialRow(0, "complete", {"train.lr": 0.01, "model.dropout": 0.1}, 0.25, 15, str(runs_root / other_run)),
+        TrialRow(1, "pruned", {"train.lr": 0.3, "model.dropout": 0.4}, 0.41, 3, None, "pruned after epoch 3"),
+        TrialRow(2, "complete", {"train.lr": 0.002, "model.dropout": 0.0}, 0.2, 15, str(runs_root / best_run)),
     ]
-    return {"study": "churn-sweep", "storage": "sqlite:///x.db", "backend": "optuna", "metric": "accuracy",
-            "error_of": "1 - accuracy", "error_in_units": False, "trials_wanted": 3,
-            "counts": {"complete": 2, "pruned": 1}, "best": trials[2], "trials": trials,
-            "importance": {"train.lr": 0.8, "model.dropout": 0.2}, "importance_note": None, "space": {},
-            "runs_dir": "", "path": None, "notes": []}
+    return SweepResult("churn-sweep", "sqlite:///x.db", "optuna", "accuracy", "1 - accuracy", False, 3,
+                       {"complete": 2, "pruned": 1}, trials[2], trials, {"train.lr": 0.8, "model.dropout": 0.2},
+                       None, {}, str(runs_root)).to_dict()
 
 
-def improve_document(final_run: str) -> dict:
-    return {"run": final_run, "steps": [
-        {"step": 1, "gap": "avoidable_bias", "action": "train longer", "set": {"train.epochs": 30},
-         "run": "churn-a", "dev_error": 0.22, "kept": True},
-        {"step": 2, "gap": "avoidable_bias", "action": "wider network", "set": {"model.hidden": [64, 32]},
-         "run": final_run, "dev_error": 0.2375, "kept": False},
-    ], "final_ladder": {"human": None, "train": 0.19, "dev": 0.22}}
+def interval(value: float, low: float, high: float) -> dict:
+    return {"value": value, "low": low, "high": high, "std": (high - low) / 4, "confidence": 0.95,
+            "method": "bootstrap", "n": 160}
 
 
-def write_saved(run_path, runs_root) -> None:
-    """check.json and improve.json in the run folder, a sweep naming it in the runs folder."""
-    write_json(run_path / "check.json", check_document())
-    write_json(run_path / "improve.json", improve_document(run_path.name))
-    write_json(runs_root / "churn-sweep.sweep.json", sweep_document(run_path.name, "churn-other"))
+def tried(run: str, action: str, change: dict, dev: float, diff: float, outcome: str) -> dict:
+    return {"run": run, "remedy": {"gap": "avoidable_bias", "action": action, "why": "the model underfits"},
+            "strength": "medium", "recommended": True, "set": change, "resplit": False, "ensemble": 1,
+            "seconds": 3.0, "dev": interval(dev, dev - 0.03, dev + 0.03),
+            "difference": {"split": "dev", "incumbent": 0.25, "candidate": dev,
+                           "difference": interval(diff, diff - 0.02, diff + 0.02), "beats": diff + 0.02 < 0,
+                           "worse": diff - 0.02 > 0, "n_common": 160, "n_incumbent": 160, "n_candidate": 160},
+            "n_common": 160, "outcome": outcome, "kept": outcome == "kept", "why": f"{outcome} on dev"}
+
+
+def improve_document(best_run: str) -> dict:
+    step = {"step": 1, "incumbent": "churn-001", "verdict": "avoidable_bias", "gap": "avoidable_bias",
+            "gap_before": interval(0.1, 0.07, 0.13), "dev_before": interval(0.25, 0.22, 0.28),
+            "tried": [tried(best_run, "train longer", {"train.epochs": 30}, 0.2, -0.05, "kept"),
+                      tried("churn-improve-001-c02", "wider network", {"model.width": 64}, 0.24, -0.01,
+                            "within noise")],
+            "kept": best_run, "skipped": []}
+    return {"session": "churn-improve-001", "path": "improve.json", "name": "churn", "metric": "accuracy",
+            "error_of": "1 - accuracy", "error_in_units": False, "finished": True,
+            "start": {"run": "churn-001", "reused": True, "dev": interval(0.25, 0.22, 0.28)},
+            "best": {"run": best_run, "dev": interval(0.2, 0.17, 0.23), "changes": {"train.epochs": 30}},
+            "improvement": None, "relative_improvement": 0.2, "steps": [step],
+            "stopped": "the budget of 2 trainings is spent", "budget": {"trainings": 2}, "trainings": 2,
+            "seconds": 6.0, "diagnosis": {"ladder": {"human": None, "train": 0.19, "train_dev": None, "dev": 0.2,
+                                                     "test": None}, "sentence": "avoidable bias dominates"},
+            "final": None, "notes": []}
+
+
+def write_saved(run_path: Path, runs_root: Path) -> None:
+    """An improve session whose best run is this one, and a sweep naming it, in the runs folder."""
+    write_json(runs_root / "churn-improve-001" / "improve.json", improve_document(run_path.name))
+    write_json(runs_root / "churn-sweep.sweep.json", sweep_document(runs_root, run_path.name, "churn-other"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,18 @@ def test_run_ends_with_the_report_and_tensorboard_hparams(cli, tmp_path):
     assert list((tmp_path / "tuneup-runs" / "r1" / "tensorboard").glob("events.out.tfevents.*.hparams"))
     r = cli("run", "tuneup.yaml", "--name", "r2", "--json")
     assert json.loads(r.stdout)["report"].endswith("r2/report.html")
+
+
+@pytest.mark.slow
+def test_sweep_ends_with_the_best_trial_s_report(cli, tmp_path):
+    from tests.report.pages import rows, sections
+    from tests.sweep.sweep_helpers import LR_SPACE, wine_config, write_yaml
+
+    write_yaml("wine.yaml", wine_config())
+    write_yaml("space.yaml", LR_SPACE)
+    r = cli("sweep", "wine.yaml", "--trials", "2", "--space", "space.yaml", "--pruner", "none", "--json")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["report"] == str(Path(doc["best"]["run"]) / "report.html")  # sweeps record full paths
+    sweep = sections(Path(doc["report"]).read_text())["sweep"]
+    assert sorted(r[0] for r in rows(sweep)) == ["0", "1"]

@@ -1,6 +1,6 @@
 """Everything a report can show about one run, loaded once: the run folder's files, the diagnosis, the
 error analysis, a saved learning curve, and what other steps left behind (monitor.json, check.json,
-improve.json, a sweep's sweep.json). A part that is absent stays None and its section is left out; a part
+an improve session's improve.json, a sweep's sweep.json). A part that is absent stays None and its section is left out; a part
 that could not be computed says why in `missing` (the page lists it at the end)."""
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _saved_parts(run: Run, d: ReportData) -> None:
         d.missing.append(f"learning curve: a saved curve could not be read ({e})")
     d.monitor = _json(run.path / MONITOR, d)
     d.check = _json(run.path / CHECK, d)
-    d.improve = _json(run.path / IMPROVE, d) or _in_runs_folder(run, "*.improve.json", d)
+    d.improve = _in_runs_folder(run, f"*/{IMPROVE}", d)  # <runs>/<name>-improve-NNN/improve.json
     d.sweep = _sweep(run, d)
 
 
@@ -148,12 +148,15 @@ def _in_runs_folder(run: Run, pattern: str, d: ReportData) -> dict | None:
     return None
 
 
-def _run_names(data: dict) -> set[str]:
-    names = {str(data[k]) for k in ("run", "best_run", "final_run") if isinstance(data.get(k), str)}
-    if isinstance(data.get("best"), dict) and data["best"].get("run"):
-        names.add(str(data["best"]["run"]))
-    for key in ("steps", "trials"):
-        rows = data.get(key)
-        if isinstance(rows, list):
-            names |= {str(r["run"]) for r in rows if isinstance(r, dict) and r.get("run")}
-    return names
+NAMED_BY = ("run", "best_run", "final_run", "incumbent", "chosen")  # keys whose values name run folders
+
+
+def _run_names(data: Any) -> set[str]:
+    """Every run folder a sweep or improve file names, anywhere in it (trials, best, steps, candidates),
+    as folder names (sweeps record full paths)."""
+    if isinstance(data, list):
+        return set().union(*(_run_names(v) for v in data)) if data else set()
+    if not isinstance(data, dict):
+        return set()
+    names = {Path(v).name for k, v in data.items() if k in NAMED_BY and isinstance(v, str) and v}
+    return names.union(*(_run_names(v) for v in data.values() if isinstance(v, (dict, list))))

@@ -2,7 +2,7 @@
 kind of result becomes a new function added to this list."""
 from __future__ import annotations
 
-from tuneup.report.sections import checks, errors, monitor, run, search
+from tuneup.report.sections import checks, errors, improve, monitor, run, sweep
 
 SECTIONS = (
     run.header,
@@ -17,7 +17,7 @@ SECTIONS = (
     errors.ceiling,
     errors.top_losses,
     checks.check,
-    search.improve,
-    search.sweep,
+    improve.improve,
+    sweep.sweep,
     monitor.monitor,
 )

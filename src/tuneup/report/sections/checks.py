@@ -2,6 +2,10 @@
 counts, a histogram per column, shift between sources and splits, duplicates, leakage, suspected label errors."""
 from __future__ import annotations
 
+import datetime
+import math
+from typing import Any
+
 from tuneup.report import html as h
 from tuneup.report.charts import hbar_chart, spark_bars
 from tuneup.report.data import ReportData
@@ -64,15 +68,22 @@ def _histogram(col: dict) -> str:
     if not counts:
         return ""
     if isinstance(hist.get("edges"), list) and len(hist["edges"]) == len(counts) + 1:
+        edge = _day if col.get("type") == "datetime" else num  # dates are binned as days since 1970
         e = hist["edges"]
-        tips = [f"[{num(e[i])}, {num(e[i + 1])}): {num(k)}" for i, k in enumerate(counts)]
-        ends = (num(e[0]), num(e[-1]))
+        tips = [f"[{edge(e[i])}, {edge(e[i + 1])}): {num(k)}" for i, k in enumerate(counts)]
+        ends = (edge(e[0]), edge(e[-1]))
     elif isinstance(hist.get("values"), list) and len(hist["values"]) == len(counts):
         tips = [f"{num(v) if not isinstance(v, str) else v}: {num(k)}" for v, k in zip(hist["values"], counts)]
         ends = (str(num(hist["values"][0])), str(num(hist["values"][-1])))
     else:
         return ""
     return spark_bars([float(k) for k in counts], tips, f"histogram of {col.get('column')}", ends)
+
+
+def _day(days: Any) -> str:
+    if not isinstance(days, (int, float)) or not math.isfinite(days):
+        return "-"
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=days)).isoformat()
 
 
 def _top_values(col: dict) -> str:

@@ -1,5 +1,5 @@
 """Reading what other steps saved as JSON (monitor.json, check.json, improve.json, a sweep's
-sweep.json) for the sections in monitor.py, checks.py and search.py.
+sweep.json) for the sections in monitor.py, checks.py, improve.py and sweep.py.
 
 These files are read defensively: a part that is present and recognised is shown, anything else is
 left out (never an empty box). Every key read is named in `KEYS_READ` below, so a change of format on
@@ -58,8 +58,12 @@ KEYS_READ = {
                    "sections.duplicates.<a>_vs_<b>.{rows,exact,near,share}",
                    "sections.leakage.{scorer,features[].{column,score}}",
                    "sections.label_errors.{suspected,share,suspects[].{id,split,given,suggested,confidence}}"],
-    "improve.json": ["steps[].{step,round,gap,action,remedy,set,run,dev_error,kept|accepted,why,note}",
-                     "final_ladder|ladder.{human,train,train_dev,dev,test}", "run|best_run|final_run"],
+    "<runs>/<name>-improve-NNN/improve.json": [
+        "session", "error_in_units", "finished", "start.{run,dev}", "best.{run,dev,changes}", "relative_improvement",
+        "trainings", "stopped", "notes", "steps[].{step,gap,dev_before.{value,low,high}}",
+        "steps[].tried[].{run,remedy.{gap,action},strength,set,dev,difference.difference,outcome,kept,why}",
+        "diagnosis.{ladder,sentence}", "final.{run,chosen,epochs,test,test_uses}",
+        "(intervals: {value,low,high}; runs are found by run|incumbent|chosen anywhere in the file)"],
     "<study>.sweep.json": ["study", "error_in_units", "counts", "best.{number,dev_error,run}",
                            "trials[].{number,state,dev_error,params,run}", "importance", "importance_note"],
 }

@@ -1,52 +1,15 @@
-"""What improve and sweeps tried: `improve.json` (the step table and the final ladder) and a sweep's
-`<study>.sweep.json` (trial history, the best trial, hyperparameter importance)."""
+"""What a sweep tried: `<runs>/<study>.sweep.json` (SweepResult.to_dict: the trial history, the best trial,
+hyperparameter importance)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from tuneup.report import html as h
 from tuneup.report.charts import Series, hbar_chart, line_chart
 from tuneup.report.data import ReportData
-from tuneup.report.sections.saved import SHOWN, dig, num, pct, rows_of, yes
-
-STEP_COLUMNS = (("step", "step"), ("round", "round"), ("gap", "gap"), ("action", "action"), ("remedy", "remedy"),
-                ("set", "change"), ("run", "run"), ("dev_error", "dev error"), ("kept", "kept"),
-                ("accepted", "kept"), ("why", "why"), ("note", "note"))
-
-
-def improve(d: ReportData) -> h.Section | None:
-    data = d.improve
-    steps = rows_of(data, "steps")
-    if not steps:
-        return None
-    columns = [(k, label) for k, label in STEP_COLUMNS if any(k in s for s in steps)]
-    rows = [[_cell(s.get(k), k, d) for k, _ in columns] for s in steps]
-    parts = []
-    errors = [s.get("dev_error") for s in steps]
-    if sum(isinstance(e, (int, float)) for e in errors) >= 2:
-        xs = list(range(1, len(steps) + 1))
-        kept = [e if (s.get("kept", s.get("accepted")) is True) else None for s, e in zip(steps, errors)]
-        parts.append(h.figure(line_chart([Series("every candidate", xs, errors, "#999", points=True, line=False),
-                                          Series("kept", xs, kept, "#2ca02c", points=True)],
-                                         "step", "dev error", "dev error per improve step",
-                                         percent=not d.error_in_units), "dev error of each candidate; green: kept"))
-    parts.append(h.table([label for _, label in columns], rows, numeric_from=len(columns)))
-    final = dig(data, "final_ladder", kind=dict) or dig(data, "ladder", kind=dict)
-    if final:
-        rungs = [r for r in ("human", "train", "train_dev", "dev", "test") if isinstance(final.get(r), (int, float))]
-        parts.append(h.table(["rung", "error"], [[r.replace("_", "-"), d.fmt(final[r])] for r in rungs],
-                             title="the ladder after the last step"))
-    return h.Section("improve", "Improve: what was tried", "".join(parts))
-
-
-def _cell(value: Any, key: str, d: ReportData) -> str:
-    if key == "dev_error" and isinstance(value, (int, float)):
-        return d.fmt(value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    return yes(value) if isinstance(value, bool) else "" if value is None else str(value)
-
+from tuneup.report.sections.saved import SHOWN, dig, num, pct, rows_of
 
 def sweep(d: ReportData) -> h.Section | None:
     s = d.sweep
@@ -70,7 +33,7 @@ def sweep(d: ReportData) -> h.Section | None:
     params = sorted({k for t in done[:SHOWN] for k in (t.get("params") or {})})
     parts.append(h.table(["trial", "state", "dev error", *params, "run"], [
         [str(t["number"]), str(t.get("state", "")), fmt(t["dev_error"]),
-         *(str((t.get("params") or {}).get(p, "")) for p in params), str(t.get("run") or "")] for t in done[:SHOWN]],
+         *(_param((t.get("params") or {}).get(p)) for p in params), _folder(t.get("run"))] for t in done[:SHOWN]],
         numeric_from=2, title=f"the {min(SHOWN, len(done))} best trials"))
     return h.Section("sweep", f"Sweep {s.get('study', '')}".strip(), "".join(parts))
 
@@ -82,7 +45,7 @@ def _sweep_lead(s: dict, trials: list[dict]) -> str:
     lead = f"{len(trials)} trials" + (f" ({told})" if told else "")
     if best and isinstance(best.get("dev_error"), (int, float)):
         value = num(best["dev_error"], 4) if s.get("error_in_units") else pct(best["dev_error"])
-        lead += f"; best: trial {best.get('number')} with dev error {value} (run {best.get('run')})"
+        lead += f"; best: trial {best.get('number')} with dev error {value} (run {_folder(best.get('run'))})"
     return lead
 
 
@@ -100,3 +63,14 @@ def _trial_chart(trials: list[dict], units: bool) -> str:
                         Series("best so far", xs, best, "#2ca02c")],
                        "trial", "dev error", "dev error per trial", percent=not units, width=520)
     return h.figure(chart, "dev error of every trial in the order they ran")
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "" if value is None else str(value)
+
+
+def _folder(run: Any) -> str:
+    """A trial's run as its folder name (sweeps record the full path)."""
+    return Path(run).name if isinstance(run, str) and run else ""
