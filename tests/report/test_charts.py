@@ -56,3 +56,19 @@ def test_heatmap_and_bars_carry_their_numbers():
     bars = hbar_chart([("x", 3.0, "3"), ("y", 1.5, "1.5")], "bars")
     widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', bars)]
     assert widths[0] == pytest.approx(2 * widths[1])
+
+
+@pytest.mark.parametrize("xs", [[1], [0, 1, 2], [1, 2, 3, 4, 5, 6, 7], list(range(0, 301, 3))])
+def test_epochs_and_trials_get_whole_number_ticks(xs):
+    svg = line_chart([Series("dev", xs, [0.1] * len(xs), "#d62728")], "epoch", "error", "t", integer_x=True)
+    ticks = nice_ticks(min(xs), max(xs), integer=True)
+    assert all(float(t).is_integer() for t in ticks) and ticks[0] <= min(xs) and ticks[-1] >= max(xs)
+    assert len(ticks) == len(set(ticks)) >= 2
+    labels = re.findall(r'text-anchor="middle"[^>]*>([^<]+)</text>', svg)
+    assert [f"{t:,.0f}" for t in ticks] == [lab for lab in labels if lab != "epoch"][:len(ticks)]
+
+
+def test_x_labels_between_whole_numbers_are_not_rounded():
+    svg = line_chart([Series("a", [0, 2], [0.1, 0.2], "#000", points=True)], "x", "y", "t")
+    labels = re.findall(r'text-anchor="middle"[^>]*>([^<]+)</text>', svg)
+    assert labels[:5] == ["0.0", "0.5", "1.0", "1.5", "2.0"]  # was 0, 0, 1, 2, 2

@@ -13,7 +13,8 @@ import tuneup
 from tuneup.render import set_flags
 from tests.report.pages import rows, sections, text, tooltips
 
-EXPECTED = ["summary", "ladder", "training", "baselines", "classes", "confusion", "slices", "ceiling", "top-losses"]
+EXPECTED = ["summary", "ladder", "training", "baselines", "classes", "confusion", "slices", "ceiling", "top-losses",
+            "check"]  # check: `tuneup run` checks the data first and keeps check.json
 
 
 def pct(v: float) -> str:
@@ -83,7 +84,7 @@ def test_a_run_without_train_dev_human_level_or_test_shows_no_empty_section(tabl
     ladder = trained_table_run.summary["ladder"]
     assert ladder["train_dev"] is None and ladder["human"] is None and ladder["test"] is None
     part = sections(page)
-    assert list(part) == EXPECTED  # nothing from files the run does not have (check, sweep, monitor, ...)
+    assert list(part) == EXPECTED  # nothing from files the run does not have (sweep, improve, monitor, ...)
     for sid, body in part.items():
         heading = re.search(r"<h2>(.*?)</h2>", body)[1]
         assert len(text(body)) > len(heading) + 20, sid

@@ -122,7 +122,7 @@ def curve_charts(c: Comparison) -> list[str]:
                 series.append(Series(f"{n} train", hist["epoch"], hist[f"train_{key}"], color, dashed=True))
         if series:
             chart = line_chart(series, "epoch", label, f"{label} per epoch of the runs",
-                               percent=key == "error" and not c.error_in_units)
+                               percent=key == "error" and not c.error_in_units, integer_x=True)
             figures.append(h.figure(chart, f"{label} per epoch: dev solid, train dashed"))
     return figures
 

@@ -33,23 +33,30 @@ class Mark:
 
 def line_chart(series: Sequence[Series], x_title: str, y_title: str, label: str, *, percent: bool = False,
                x_fmt: Fmt | None = None, log_x: bool = False, zero: bool = False, marks: Sequence[Mark] = (),
-               width: int = 560, height: int = 300) -> str:
-    """One chart; `percent` shows y as shares (errors), `zero` keeps 0 on the y axis."""
+               integer_x: bool = False, width: int = 560, height: int = 300) -> str:
+    """One chart; `percent` shows y as shares (errors), `zero` keeps 0 on the y axis, `integer_x` puts ticks on
+    whole numbers only (epochs, steps, trials)."""
     series = [s for s in series if any(v is not None for v in s.y)]
     xs = [x for s in series for x in s.x] + [m.x for m in marks]
     ys = [v for s in series for v in (*s.y, *(s.low or ()), *(s.high or ())) if v is not None and math.isfinite(v)]
     rows = 1 + sum(30 + 7 * len(s.name) for s in series) // max(width - 80, 1)
     top, left, right, bottom = 20 + 16 * rows, 58, 16, 44
-    x_scale, x_ticks = logarithmic(xs, left, width - right) if log_x else linear(xs, left, width - right)
+    x_scale, x_ticks = (logarithmic(xs, left, width - right) if log_x
+                        else linear(xs, left, width - right, integer=integer_x))
     y_scale, y_ticks = linear(ys, height - bottom, top, zero=zero)
     frame = Frame(width, height, x_scale, y_scale, left, right, top, bottom)
-    x_fmt = x_fmt or (lambda v: f"{v:,.0f}" if abs(v) >= 1 or v == 0 else f"{v:g}")  # noqa: E731
+    point_fmt = x_fmt or _plain
+    axis_fmt = x_fmt or (_plain if log_x else tick_fmt(x_ticks, False))
     value_fmt = (lambda v: f"{100 * v:.1f}%") if percent else (lambda v: f"{v:.4g}")  # noqa: E731
-    parts = [frame.axes(x_ticks, y_ticks, x_fmt, tick_fmt(y_ticks, percent), x_title, y_title)]
+    parts = [frame.axes(x_ticks, y_ticks, axis_fmt, tick_fmt(y_ticks, percent), x_title, y_title)]
     parts += [_mark(m, frame) for m in marks]
-    parts += [_draw(s, frame, value_fmt, x_fmt) for s in series]
+    parts += [_draw(s, frame, value_fmt, point_fmt) for s in series]
     parts.append(legend([(s.name, s.color, s.dashed) for s in series], left, 14, width - left - right))
     return chart(width, height, "".join(parts), label)
+
+
+def _plain(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.4g}"
 
 
 def _mark(m: Mark, frame: Frame) -> str:

@@ -53,19 +53,24 @@ def chart(width: int, height: int, body: str, label: str) -> str:
 
 
 # ---- scales ---------------------------------------------------------------------------------------
-def nice_step(span: float, count: int) -> float:
+def nice_step(span: float, count: int, integer: bool = False) -> float:
+    """A round step giving about `count` ticks over `span`; whole numbers only when `integer` (epochs, trials)."""
     raw = span / max(count, 1)
     power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    step = next(m * power for m in ((1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)) if m * power >= raw)
+    return max(step, 1.0) if integer else step
 
 
-def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+def nice_ticks(lo: float, hi: float, count: int = 5, integer: bool = False) -> list[float]:
     """Round numbers covering [lo, hi] (the axis is then widened to the outer ticks)."""
     if not math.isfinite(lo) or not math.isfinite(hi):
         return [0.0, 1.0]
     if hi - lo < 1e-12:
-        lo, hi = (lo - 0.5, hi + 0.5) if lo == 0 else (lo - abs(lo) * 0.1, hi + abs(hi) * 0.1)
-    step = nice_step(hi - lo, count)
+        if integer:
+            lo, hi = lo - 1, hi + 1
+        else:
+            lo, hi = (lo - 0.5, hi + 0.5) if lo == 0 else (lo - abs(lo) * 0.1, hi + abs(hi) * 0.1)
+    step = nice_step(hi - lo, count, integer)
     first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
     return [round(i * step, 12) for i in range(first, last + 1)]
 
@@ -94,13 +99,14 @@ class Scale:
         return self.a + (f(v) - f(self.lo)) / span * (self.b - self.a)
 
 
-def linear(values: Sequence[float], a: float, b: float, zero: bool = False, count: int = 5) -> tuple[Scale, list[float]]:
-    """A scale over `values` widened to round ticks (and to 0 when `zero`)."""
+def linear(values: Sequence[float], a: float, b: float, zero: bool = False, count: int = 5,
+           integer: bool = False) -> tuple[Scale, list[float]]:
+    """A scale over `values` widened to round ticks (and to 0 when `zero`; whole-number ticks when `integer`)."""
     finite = [v for v in values if v is not None and math.isfinite(v)] or [0.0, 1.0]
     lo, hi = min(finite), max(finite)
     if zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)
-    ticks = nice_ticks(lo, hi, count)
+    ticks = nice_ticks(lo, hi, count, integer)
     return Scale(ticks[0], ticks[-1], a, b), ticks
 
 

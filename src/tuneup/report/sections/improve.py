@@ -76,7 +76,8 @@ def _chart(steps: list[dict], units: bool) -> str:
         Series("candidate", cx, [None if t.get("kept") else value(t) for _, t in tried], CANDIDATE, points=True,
                line=False, hollow=True),
         Series("kept", cx, [value(t) if t.get("kept") else None for _, t in tried], KEPT, points=True, line=False),
-    ], "step", "dev error", "dev error per improve step", percent=not units, width=520)
+    ], "step", "dev error", "dev error per improve step", percent=not units, width=520,
+       integer_x=True)
     return h.figure(chart, "blue: the incumbent before each step (with its interval); grey: candidates; green: kept")
 
 

@@ -179,15 +179,16 @@ def training(d: ReportData) -> h.Section | None:
         return [Series(RUNG_LABELS[sp], epochs, [_value(r, sp, key) for r in history], SPLIT_COLORS[sp],
                        points=len(epochs) <= 40) for sp in splits]
 
-    loss = line_chart(series("loss"), "epoch", "loss", f"{s['run']}: loss per epoch", marks=marks)
+    loss = line_chart(series("loss"), "epoch", "loss", f"{s['run']}: loss per epoch", marks=marks,
+                      integer_x=True)
     metric = line_chart(series("metric"), "epoch", s["metric"], f"{s['run']}: {s['metric']} per epoch",
-                        percent=percent, marks=marks)
+                        percent=percent, marks=marks, integer_x=True)
     figures = [h.figure(loss, "loss per epoch (the training objective)"),
                h.figure(metric, f"{s['metric']} per epoch")]
     lrs = [r.get("lr") for r in history]
     if len({lr for lr in lrs if lr is not None}) > 1:
         figures.append(h.figure(line_chart([Series("learning rate", epochs, lrs, "#555")], "epoch", "learning rate",
-                                           "learning rate per epoch"), "learning rate (the schedule)"))
+                                           "learning rate per epoch", integer_x=True), "learning rate (the schedule)"))
     checks = [c.message for c in d.diagnosis.checks] if d.diagnosis is not None else []
     body = h.row(*figures) + h.items(checks, "tu-checks")
     return h.Section("training", "Training curves", body)

@@ -61,7 +61,8 @@ def _trial_chart(trials: list[dict], units: bool) -> str:
     chart = line_chart([Series("complete", xs, complete, "#1f77b4", points=True, line=False),
                         Series("pruned (when stopped)", xs, pruned, "#999", points=True, line=False, hollow=True),
                         Series("best so far", xs, best, "#2ca02c")],
-                       "trial", "dev error", "dev error per trial", percent=not units, width=520)
+                       "trial", "dev error", "dev error per trial", percent=not units, width=520,
+                       integer_x=True)
     return h.figure(chart, "dev error of every trial in the order they ran")
 
 
