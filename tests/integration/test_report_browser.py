@@ -44,36 +44,36 @@ def saved_curve(run):
     return curves._save(c, run.root)
 
 
-def test_the_report_renders_every_section(browser_page, trained_image_run, tmp_path):
+def test_the_report_renders_every_section(offline_page, trained_image_run, tmp_path):
     root = tmp_path / "runs"
     run = copy_run(trained_image_run, root)
     write_saved(run.path, root)
     saved_curve(run)
     path = tuneup.report(run, quick=True)
-    browser_page.open(path)
-    assert browser_page.problems() == []
-    assert browser_page.requests == [browser_page.url]
-    ids = [s.get_attribute("id") for s in browser_page.page.locator("section").all()]
+    offline_page.open(path)
+    assert offline_page.problems() == []
+    assert offline_page.requests == [offline_page.url]
+    ids = [s.get_attribute("id") for s in offline_page.page.locator("section").all()]
     assert ids == REPORT_SECTIONS
     for section in ids:
-        assert_drawn(browser_page, section)
-    images = browser_page.page.locator("section#top-losses img").all()
+        assert_drawn(offline_page, section)
+    images = offline_page.page.locator("section#top-losses img").all()
     assert len(images) == 10
     assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images)
-    assert browser_page.page.locator("section#ladder svg.chart").count() == 1
-    browser_page.screenshot(tmp_path / "report.png")
+    assert offline_page.page.locator("section#ladder svg.chart").count() == 1
+    offline_page.screenshot(tmp_path / "report.png")
 
 
-def test_the_compare_page_renders(browser_page, cli, trained_table_run, trained_image_run, tmp_path):
+def test_the_compare_page_renders(offline_page, cli, trained_table_run, trained_image_run, tmp_path):
     out = tmp_path / "compare.html"
     r = cli("compare", str(trained_table_run.path), str(trained_table_run.path), str(trained_image_run.path),
             "--html", str(out))
     assert r.code == 0, r.stderr
-    browser_page.open(out)
-    assert browser_page.problems() == [] and browser_page.requests == [browser_page.url]
-    ids = [s.get_attribute("id") for s in browser_page.page.locator("section").all()]
+    offline_page.open(out)
+    assert offline_page.problems() == [] and offline_page.requests == [offline_page.url]
+    ids = [s.get_attribute("id") for s in offline_page.page.locator("section").all()]
     assert ids == ["runs", "differences", "ladders", "curves"]
     for section in ids:
-        assert_drawn(browser_page, section)
-    assert browser_page.page.locator("section#curves svg.chart").count() == 2
-    browser_page.screenshot(tmp_path / "compare.png")
+        assert_drawn(offline_page, section)
+    assert offline_page.page.locator("section#curves svg.chart").count() == 2
+    offline_page.screenshot(tmp_path / "compare.png")
