@@ -3,7 +3,7 @@ sections with their styles scoped to them."""
 from __future__ import annotations
 
 import tuneup
-from tests.report.pages import sections, text
+from tests.report.pages import sections, text, tooltips
 
 
 def test_run_diagnosis_and_errors_render_as_the_reports_sections(trained_table_run, table_report):
@@ -15,6 +15,8 @@ def test_run_diagnosis_and_errors_render_as_the_reports_sections(trained_table_r
     d_html = data.diagnosis._repr_html_()
     assert list(sections(d_html)) == ["summary", "ladder", "baselines"]
     assert data.diagnosis.sentence in text(d_html)
+    dev = data.diagnosis.intervals["ladder"]["dev"]  # the ladder with its intervals, not the plain ladder
+    assert f"dev: {100 * dev.value:.1f}% (interval {100 * dev.low:.1f}% to {100 * dev.high:.1f}%)" in tooltips(d_html)
     e_html = data.errors._repr_html_()
     assert "<table>" in e_html and "region" in e_html
     assert {"classes", "confusion", "slices", "ceiling", "top-losses"} == set(sections(e_html))
