@@ -12,6 +12,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport
+from tuneup import report  # callable: tuneup.report(run) -> Path of <run>/report.html
 from tuneup.checks import CheckReport, check
 from tuneup.config import Config, load_config
 from tuneup.errors import ErrorReport, slice_metrics
@@ -25,6 +26,8 @@ from tuneup.improve.loop import improve  # the function shadows the subpackage's
 from tuneup.sweep.result import SweepResult
 from tuneup.sweep.runner import sweep
 from tuneup.project import demo, demo_config, init_project
+from tuneup.report.board import board
+from tuneup.report.compare import Comparison, compare
 from tuneup.runs import Run
 from tuneup.ship.export import Export, export
 from tuneup.ship.serve import ServeOptions, create_app, serve
@@ -32,9 +35,10 @@ from tuneup.watch import MonitorReport, monitor
 from tuneup.workflow import prepare, run
 
 __all__ = [
-    "CheckReport", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport", "Export",
-    "ImproveResult", "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "ServeOptions", "SweepResult",
-    "TrainingError", "UserError", "__version__", "check", "create_app", "demo", "demo_config", "diagnose",
-    "error_difference", "error_interval", "errors", "export", "improve", "init_project", "learning_curve",
-    "load_config", "monitor", "paired_difference", "prepare", "run", "serve", "slice_metrics", "sweep",
+    "CheckReport", "Comparison", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport",
+    "Export", "ImproveResult", "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "ServeOptions",
+    "SweepResult", "TrainingError", "UserError", "__version__", "board", "check", "compare", "create_app", "demo",
+    "demo_config", "diagnose", "error_difference", "error_interval", "errors", "export", "improve", "init_project",
+    "learning_curve", "load_config", "monitor", "paired_difference", "prepare", "report", "run", "serve",
+    "slice_metrics", "sweep",
 ]

@@ -1,7 +1,6 @@
 """How runs look to a person: tables in a terminal, HTML in a notebook. Computed data in, text out."""
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from rich import box
@@ -67,18 +66,10 @@ def _signed(value: float | None, summary: dict[str, Any]) -> str:
 
 
 def run_html(run) -> str:
-    s = run.summary
-    names = list(s.get("baselines", {}))
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["rung", "network", "gap", *names])
-    body = []
-    for row in ladder_rows(s):
-        gap = f"{GAP_LABELS[row['gap']]} {_signed(row['gap_value'], s)}" if row["gap"] else ""
-        cells = [RUNG_LABELS[row["rung"]], fmt_error(row["error"], s), gap,
-                 *(fmt_error(row["baselines"].get(n), s) for n in names)]
-        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    return (f"<div><b>{html.escape(s['run'])}</b> &middot; {html.escape(s['task'])} &middot; "
-            f"error = {html.escape(s['error_of'])}<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+    """Notebook HTML for a run: the report's own sections (tuneup.report.notebook)."""
+    from tuneup.report.notebook import run_fragment
+
+    return run_fragment(run)
 
 
 # ---- the diagnosis -------------------------------------------------------------------------------------
@@ -198,28 +189,11 @@ def diagnosis_view(d, remedies: int | None = None):
     return Group(*parts)
 
 
-def _html_table(head: list[str], rows: list[list[str]], bold: list[bool] | None = None) -> str:
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    strong = ' style="font-weight:bold"'
-    body = "".join(f"<tr{strong if bold and bold[i] else ''}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row)
-                   + "</tr>" for i, row in enumerate(rows))
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def diagnosis_html(d) -> str:
-    units = {"error_in_units": d.error_in_units}
-    rows = diagnosis_rows(d)
-    ladder = _html_table(list(DIAGNOSIS_COLUMNS), [_diagnosis_cells(r, units, _against(d)) for r in rows],
-                         [r["verdict"] for r in rows])
-    rungs, base = baseline_rows(d.baselines, d.ladder, units)
-    baselines = _html_table(["baseline", *(RUNG_LABELS[r] for r in rungs)], base) if base else ""
-    items = "".join(f"<li>[{html.escape(GAP_LABELS[r.gap])}] <b>{html.escape(r.action)}</b>: {html.escape(r.why)}"
-                    f"<br><code>{html.escape(set_flags(r.set))}</code></li>" for r in d.remedies)
-    extra = "".join(f"<li>{html.escape(t)}</li>" for t in [*(c.message for c in d.checks), *d.advice])
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in d.notes)
-    return (f"<div><b>{html.escape(d.run)}</b> &middot; error = {html.escape(d.error_of)}{ladder}{baselines}"
-            f"<p><b>verdict: {html.escape(d.sentence)}</b></p><ol>{items}</ol><ul>{extra}</ul>"
-            f"<ul style=\"color:gray\">{notes}</ul></div>")
+    """Notebook HTML for a diagnosis: the report's ladder, remedies and baselines (tuneup.report.notebook)."""
+    from tuneup.report.notebook import diagnosis_fragment
+
+    return diagnosis_fragment(d)
 
 
 # ---- learning curves -------------------------------------------------------------------------------------
@@ -265,9 +239,7 @@ def curve_view(c):
 
 
 def curve_html(c) -> str:
-    splits = c.splits
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["training examples", *(RUNG_LABELS[s] for s in splits)])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in row) + "</tr>" for row in curve_rows(c))
-    fits = "".join(f"<li>{html.escape(line)}</li>" for line in curve_fit_lines(c))
-    return (f"<div><b>{html.escape(c.name)}</b>: learning curve<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table><ul>{fits}</ul><p><b>{html.escape(c.answer)}</b></p></div>")
+    """Notebook HTML for a learning curve: the report's chart with the fitted extrapolation."""
+    from tuneup.report.notebook import curve_fragment
+
+    return curve_fragment(c)

@@ -29,6 +29,7 @@ from tuneup.exceptions import ConfigError, UserError
 from tuneup.models.baselines import run_baselines
 from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
+from tuneup.report.board import write_hparams
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
 from tuneup.train.loop import Callback, FitResult, Trainer, predict, resolve_device
@@ -346,6 +347,7 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
     summary["training"]["importance_weights"] = weighting
     summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
+    write_hparams(rd.Run(path))  # hyperparameters and final metrics for TensorBoard's HParams view
     return rd.Run(path)
 
 

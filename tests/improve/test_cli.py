@@ -52,11 +52,14 @@ def test_json_is_one_document_and_the_terminal_shows_the_step_table(cli, config_
     assert {"run", "remedy", "strength", "set", "dev", "difference", "n_common", "kept", "why"} <= set(tried)
     assert doc["steps"][0]["gap_before"]["low"] <= doc["steps"][0]["gap_before"]["value"]
     assert Path(doc["path"]).exists() and json.loads(Path(doc["path"]).read_text())["session"] == doc["session"]
+    page = Path(doc["report"])  # the best run's report, with the session's steps on it
+    assert page.name == "report.html" and page.parent.name == doc["best"]["run"]
+    assert doc["session"] in page.read_text()
 
     r = cli("improve", config_file, "--budget", "1")
     assert r.code == 0, r.stderr
     for words in ("gap before", "remedy tried", "dev error", "kept?", "stopped: budget spent", "verdict:",
-                  "(reused)", "--set "):
+                  "(reused)", "--set ", "report.html"):
         assert words in r.stdout, words
 
 

@@ -43,6 +43,7 @@ from tuneup.cli import check  # noqa: E402,F401
 from tuneup.cli import sweep  # noqa: E402,F401
 from tuneup.cli import ship  # noqa: E402,F401
 from tuneup.cli import improve  # noqa: E402,F401
+from tuneup.cli import report  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,13 +13,15 @@ from tuneup.exceptions import UserError
 
 
 def show_run(run, json_mode: bool) -> None:
+    import tuneup
     from tuneup.diagnose.diagnosis import diagnose
     from tuneup.render import diagnosis_view, fmt_error
 
     summary = run.summary
     diagnosis = diagnose(run)
+    report = tuneup.report(run, diagnosis=diagnosis)
     if json_mode:
-        emit_json({"path": str(run.path), **summary, "diagnosis": diagnosis.to_dict()})
+        emit_json({"path": str(run.path), **summary, "diagnosis": diagnosis.to_dict(), "report": str(report)})
         return
     out.print(diagnosis_view(diagnosis, remedies=3))
     if "folds" in summary:
@@ -35,6 +37,7 @@ def show_run(run, json_mode: bool) -> None:
     )
     if not summary["final"]:
         out.print("test was not looked at (evaluate it once, at the end, with --final)")
+    out.print(f"report: {report}")
     out.print(f"run: {run.path}")
 
 

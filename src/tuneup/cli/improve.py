@@ -23,12 +23,15 @@ def improve(
     json: JsonOpt = False,
 ) -> None:
     """Diagnose, try the remedies for the dominant gap at a few strengths, keep what beats the incumbent on
-    dev beyond the noise, repeat; prints the step table and saves improve.json."""
+    dev beyond the noise, repeat; prints the step table, saves improve.json and writes the best run's report."""
     import tuneup
 
     start(json)
     result = tuneup.improve(config, overrides(set_), budget=budget, target=target, final=final, progress=not json)
+    # the best run's page shows the whole session (its improve section reads improve.json)
+    report = tuneup.report(result.path.parent.parent / result.best, diagnosis=result.diagnosis)
     if json:
-        emit_json(result.to_dict())
+        emit_json(result.to_dict() | {"report": str(report)})
         return
     out.print(result)
+    out.print(f"report: {report}")

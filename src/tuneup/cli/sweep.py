@@ -33,14 +33,24 @@ def sweep(
     json: JsonOpt = False,
 ) -> None:
     """Search hyperparameters; every trial is a run folder; prints the best trial, the history and the
-    hyperparameter importance."""
+    hyperparameter importance; writes the best trial's report.html."""
     from tuneup.sweep.runner import sweep as run_sweep
 
     start(json)
     result = run_sweep(config, trials=trials, space=space, pruner=pruner, storage=storage, workers=workers,
                        backend=backend, address=address, study=study, overrides=overrides(set_), seed=seed, batch=batch,
                        progress=not json)
+    report = best_report(result)
     if json:
-        emit_json(result.to_dict())
+        emit_json(result.to_dict() | ({"report": str(report)} if report else {}))
         return
     out.print(result)
+    if report:
+        out.print(f"report: {report}")
+
+
+def best_report(result):
+    """The best trial's report.html (its page shows the whole sweep); None before any trial completed."""
+    import tuneup
+
+    return tuneup.report(result.best.run) if result.best is not None and result.best.run else None

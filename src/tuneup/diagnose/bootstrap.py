@@ -74,7 +74,19 @@ class MetricInputs:
 
 
 def _keys(values) -> np.ndarray:
-    return np.array([str(v.item() if isinstance(v, np.generic) else v) for v in values], dtype=object)
+    """Labels as strings (numpy scalars by their Python value), each distinct label converted once: a
+    Python loop over 100,000 Arrow strings took most of a second (bench/report.py)."""
+    def key(v) -> str:
+        return str(v.item() if isinstance(v, np.generic) else v)
+
+    if not hasattr(values, "dtype"):  # a list (of classes): short
+        return np.array([key(v) for v in values], dtype=object)
+    codes, uniques = pd.factorize(values)  # missing values: -1, converted one by one as they are
+    keys = np.array([key(v) for v in uniques] + [""], dtype=object)[codes]
+    missing = codes < 0
+    if missing.any():
+        keys[missing] = [key(v) for v in np.asarray(values, dtype=object)[missing]]
+    return keys
 
 
 def _codes(values, classes: list[str], what: str) -> np.ndarray:

@@ -83,6 +83,13 @@ class LearningCurve:
             "confidence": self.confidence, "fingerprint": self.fingerprint, "path": self.path, "notes": self.notes,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "LearningCurve":
+        """A saved curve (`to_dict()`, as kept in `<runs>/curves/`) back as an object."""
+        names = {f for f in cls.__dataclass_fields__ if f != "fits"}
+        fits = {s: CurveFit(**f) for s, f in d.get("fits", {}).items()}
+        return cls(**{k: v for k, v in d.items() if k in names}, fits=fits)
+
     def fmt(self, value: float | None) -> str:
         from tuneup.render import fmt_error
 
@@ -218,8 +225,8 @@ def _save(curve: LearningCurve, runs: Path) -> Path:
     return path
 
 
-def answer_for(run) -> str | None:
-    """The newest saved learning curve's answer for this run's configuration, if there is one."""
+def saved_curve(run) -> LearningCurve | None:
+    """The newest learning curve saved for this run's configuration (`tuneup curve`), if there is one."""
     from tuneup.runs import config_fingerprint
 
     folder = Path(run.root) / "curves"
@@ -237,4 +244,12 @@ def answer_for(run) -> str | None:
     if not found:
         return None
     _, path, data = max(found, key=lambda t: t[0])
-    return f"more training data ({path.name}): {data['answer']}"
+    return LearningCurve.from_dict({**data, "path": str(path)})
+
+
+def answer_for(run) -> str | None:
+    """The newest saved learning curve's answer for this run's configuration, if there is one."""
+    curve = saved_curve(run)
+    if curve is None:
+        return None
+    return f"more training data ({Path(curve.path).name}): {curve.answer}"

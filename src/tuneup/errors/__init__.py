@@ -6,9 +6,7 @@ reuse (Ship's per-slice check, the report's images) are exported here and load o
 """
 from __future__ import annotations
 
-import importlib
-import sys
-import types
+from tuneup._callable import lazy_exports, make_callable
 
 _EXPORTS = {
     "errors": "report", "analyse": "report", "ErrorReport": "report",
@@ -20,19 +18,5 @@ _EXPORTS = {
     "ceiling_table": "ceiling", "class_table": "classes", "top_losses": "toploss", "read_tags": "tags",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _Callable(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        from tuneup.errors.report import errors
-
-        return errors(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _Callable
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+make_callable(__name__, "report", "errors")

@@ -2,8 +2,6 @@
 Computed data in, text out; the numbers are the report's, never recomputed here."""
 from __future__ import annotations
 
-import html
-
 from rich import box
 from rich.console import Group
 from rich.table import Table
@@ -223,31 +221,3 @@ def _rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
         style = "red" if row[-1] == "worse" else "green" if row[-1] == "better" else None
         table.add_row(*row, style=style)
     return table
-
-
-# ---- notebook ----------------------------------------------------------------------------------------
-def report_html(report) -> str:
-    esc = html.escape
-    parts = [f"<div class='tuneup-errors'><p><b>{esc(headline(report))}</b></p>"]
-    parts += [f"<p style='color:#a60'>warning: {esc(w['message'])}</p>" for w in report.warnings]
-    for line in (scores_line(report), confused_line(report)):
-        if line:
-            parts.append(f"<p>{esc(line)}</p>")
-    for section in SECTIONS:
-        found = section(report)
-        if found:
-            parts.append(html_table(*found))
-        if section is weak_section and weak_line(report):
-            parts.append(f"<p>{esc(weak_line(report))}</p>")
-    for line in (threshold_line(report), sample_line(report)):
-        if line:
-            parts.append(f"<p><b>{esc(line)}</b></p>")
-    parts += [f"<p style='color:#666'>{esc(n)}</p>" for n in report.notes]
-    return "".join(parts) + "</div>"
-
-
-def html_table(title: str, headers: list[str], rows: list[list[str]]) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<h4>{esc(title)}</h4><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -91,9 +91,9 @@ class ErrorReport:
         return report_renderable(self)
 
     def _repr_html_(self) -> str:
-        from tuneup.errors.render import report_html
+        from tuneup.report.notebook import errors_fragment
 
-        return report_html(self)
+        return errors_fragment(self)
 
 
 class _Clock:
