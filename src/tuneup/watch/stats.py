@@ -73,12 +73,11 @@ def estimate(scorer: Scorer, o: Outcomes, alpha: float, resamples: int, rng: np.
 
 
 def wilson(k: int, n: int, alpha: float) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n (good near 0 and 1, unlike the normal one)."""
-    q = z(1 - alpha / 2)
-    p = k / n
-    centre = (p + q * q / (2 * n)) / (1 + q * q / n)
-    half = q * math.sqrt(p * (1 - p) / n + q * q / (4 * n * n)) / (1 + q * q / n)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
+    """Wilson score interval for a proportion k/n at level 1 - alpha (`tuneup.errors.stats.wilson`)."""
+    from tuneup.errors.stats import wilson as wilson_interval
+
+    low, high = wilson_interval(k, n, 1 - alpha)
+    return float(low), float(high)
 
 
 def bootstrap(scorer: Scorer, o: Outcomes, resamples: int, rng: np.random.Generator) -> np.ndarray:
