@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from tuneup.errors.slices import MISSING
 import pandas as pd
 from sklearn.metrics import accuracy_score
 
@@ -56,7 +57,7 @@ def test_slice_metrics_equal_a_groupby_with_scikit_learn():
     assert slice_columns(meta) == ["camera", "lighting"]  # ids are not slices
     got = slice_metrics(meta, lambda rows: accuracy_score(y[rows], pred[rows]))
     for col in ["camera", "lighting"]:
-        keys = meta[col].fillna("<missing>")
+        keys = meta[col].fillna(MISSING)  # named as `tuneup errors --by` names it
         for value, rows in meta.groupby(keys).groups.items():
             row = next(s for s in got if s["column"] == col and s["value"] == value)
             assert row["n"] == len(rows)
