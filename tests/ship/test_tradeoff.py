@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-from tuneup.errors.slices import MISSING
 import pandas as pd
 from sklearn.metrics import accuracy_score
 
+from tuneup.errors.slices import MISSING
 from tuneup.ship.slices import slice_columns, slice_metrics
 from tuneup.ship.tradeoff import Variant, _judge, _recommend
 
