@@ -129,3 +129,23 @@ def test_multilabel_task(tmp_path):
                       "train": {"epochs": 3}}, progress=False)
     assert run.summary["task"] == "multilabel" and run.summary["data"]["classes"] == ["a", "b", "c"]
     assert {"p:a", "p:b", "p:c"} <= set(run.predictions("dev").columns)
+
+
+def test_a_large_table_let_go_after_encoding_trains_the_same_model(tmp_path, monkeypatch):
+    """Above workflow.LEAN_BYTES the feature table is freed once encoded; K-fold and importance weights,
+    which need it again, read it back: every number comes out as with the table held."""
+    from tests.diagnose.test_importance import two_sources
+    from tuneup import workflow
+
+    cfg, _ = two_sources(tmp_path)
+    cfg["data"]["split"] = {"folds": 2}
+    held = tuneup.run(cfg, name="held", progress=False)
+    workflow._CACHE.clear()
+    monkeypatch.setattr(workflow, "LEAN_BYTES", 0)
+    reads = []
+    load_again = workflow._load_quietly
+    monkeypatch.setattr(workflow, "_load_quietly", lambda c: reads.append(1) or load_again(c))
+    lean = tuneup.run(cfg, name="lean", progress=False)
+    assert len(reads) == 1  # let go after encoding, read back once (for the folds), then kept
+    for key in ("ladder", "folds"):
+        assert lean.summary[key] == held.summary[key]

@@ -10,6 +10,7 @@ from rich.console import Console
 
 console = Console(stderr=True, highlight=False)
 _quiet = False
+_silent = False
 
 
 def set_quiet(quiet: bool) -> None:
@@ -18,12 +19,25 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Nothing at all on stderr: for reading again data that was read, and warned about, once already."""
+    global _silent
+    before, _silent = _silent, True
+    try:
+        yield
+    finally:
+        _silent = before
+
+
 def info(message: str) -> None:
-    if not _quiet:
+    if not (_quiet or _silent):
         console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
+    if _silent:
+        return
     console.print(f"warning: {message}", markup=False, highlight=False, style="yellow", soft_wrap=True)
 
 

@@ -10,13 +10,13 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 import torch
 
-from tuneup import __version__, _progress
+from tuneup import __version__, _memory, _progress
 from tuneup._io import write_json, write_text, write_with
 from tuneup.config import Config, load_config
 from tuneup.data import columns, sources
@@ -50,6 +50,7 @@ class Prepared:
     seconds: float = 0.0
     # (baseline names, seed, splits) -> fitted baselines' scores: the same for every candidate on this data
     baselines: dict[tuple, dict] = field(default_factory=dict)
+    checks: Any = None  # what `prepare(check=...)` returned: the data checks' report in `run`
 
     @property
     def task(self) -> str:
@@ -101,30 +102,64 @@ def _data_key(cfg: Config) -> str:
                       sort_keys=True)
 
 
-def prepare(cfg: Config | str | Path, use_cache: bool = True) -> Prepared:
+@dataclass
+class Staged:
+    """The data half before encoding: what the data checks look at."""
+
+    cfg: Config
+    dataset: Dataset
+    splits: Splits
+    notes: list[Inferred]
+
+
+LEAN_BYTES = 64 * 2**20  # feature tables larger than this are let go once encoded (read again if asked for)
+
+
+def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[Staged], Any] | None = None
+            ) -> Prepared:
+    """Load, infer task and metric, split, encode. `check` looks at the data after it is split and before
+    it is encoded (the data checks in `run`); what it returns is kept as `Prepared.checks`."""
     cfg = load_config(cfg)
     key = _data_key(cfg)
     if use_cache and key in _CACHE:
         hit = _CACHE[key]
-        return Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset, hit.splits,
-                        hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
+        prepared = Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset,
+                            hit.splits, hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
+        if check is not None:
+            prepared.checks = check(Staged(prepared.cfg, hit.dataset, hit.splits, hit.notes))
+        return prepared
     start = time.perf_counter()
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
     splits = assign(ds, cfg.data.split, cfg.task)
-    encoder, tensors = encode(ds, splits, cfg)
+    checked = check(Staged(cfg, ds, splits, notes)) if check is not None else None
+    _memory.give_back()  # what splitting and checking freed, before the tensors are allocated
+    encoder, tensors = encode(ds, splits, cfg, lean=True)
+    _memory.give_back()
     prepared = Prepared(cfg, ds, splits, encoder, tensors, get_metric(cfg.metric, cfg.task), notes,
-                        time.perf_counter() - start)
+                        time.perf_counter() - start, checks=checked)
     if use_cache:
         _CACHE.clear()  # one data set at a time: tensors can be large
         _CACHE[key] = prepared
     return prepared
 
 
-def encode(ds: Dataset, splits: Splits, cfg: Config) -> tuple[Encoder, dict[str, Tensors]]:
-    """Fit the encoder on the train split only, and encode every split."""
+def encode(ds: Dataset, splits: Splits, cfg: Config, lean: bool = False) -> tuple[Encoder, dict[str, Tensors]]:
+    """Fit the encoder on the train split only, and encode every split. `lean`: a feature table over
+    LEAN_BYTES is let go column by column as it is encoded, so it and the tensors are never both held in
+    full; `ds.features` reads the sources again if anything asks for it later."""
     encoder = Encoder.fit(ds, splits.mask("train"), cfg.task, cfg.data.max_onehot, cfg.data.types)
-    return encoder, {s: encoder.transform(ds, np.flatnonzero(splits.mask(s))) for s in splits.present()}
+    frame = None
+    if lean and ds.kind == "table" and ds.features.memory_usage(index=False).sum() > LEAN_BYTES:
+        frame = ds.release_features(lambda: _load_quietly(cfg))
+        _memory.give_back()  # the fit's per-column temporaries, before the tensors are allocated
+    parts = {s: np.flatnonzero(splits.mask(s)) for s in splits.present()}
+    return encoder, encoder.transform_parts(ds, parts, consume=frame)
+
+
+def _load_quietly(cfg: Config) -> Dataset:
+    with _progress.silenced():  # its warnings were said when it was first read
+        return sources.load(cfg)
 
 
 def training_tensors(prepared: Prepared, cfg: Config | None = None) -> tuple[Tensors, dict | None]:
@@ -188,11 +223,14 @@ def run(
         return _resume(resume, cfg, overrides, final, callbacks, progress)
     cfg = load_config(cfg, overrides)
     started = time.perf_counter()
-    prepared = prepare(cfg)
-    cfg = prepared.cfg
-    for note in prepared.notes:
-        _progress.info(f"inferred {note}")
-    report = before_run(prepared, force, progress)
+
+    def check(data: Staged):
+        for note in data.notes:
+            _progress.info(f"inferred {note}")
+        return before_run(data, force, progress)
+
+    prepared = prepare(cfg, check=check)  # the checks look at the data before it is encoded
+    cfg, report = prepared.cfg, prepared.checks
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)

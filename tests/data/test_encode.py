@@ -107,3 +107,43 @@ def test_targets_round_trip_per_task():
     y = enc.encode_target(ds.y)
     assert abs(float(y.mean())) < 1e-5
     np.testing.assert_allclose(enc.decode_target(y), ds.y.to_numpy(), rtol=1e-5)
+
+
+def lean_config(tmp_path, df):
+    df.to_parquet(tmp_path / "t.parquet", index=False)  # Parquet: one block per column, freed one by one
+    return tuneup.load_config({"data": {"train": {"path": str(tmp_path / "t.parquet"), "target": "churn",
+                                                  "id": "customer_id"}, "meta": ["region"],
+                                     "max_onehot": 3}, "task": "binary"})  # city (4 values): embedded
+
+
+def test_lean_encoding_consumes_the_table_and_gives_the_same_tensors(tmp_path, monkeypatch):
+    from tuneup import workflow
+
+    cfg = lean_config(tmp_path, make_table(400))
+    ds = sources.load(cfg)
+    splits = assign(ds, cfg.data.split, "binary")
+    table = ds.features.copy()
+    _, held = workflow.encode(ds, splits, cfg)  # a small table is kept
+    assert ds._features is not None and ds._reload is None
+    monkeypatch.setattr(workflow, "LEAN_BYTES", 0)
+    _, lean = workflow.encode(ds, splits, cfg, lean=True)
+    assert ds._features is None and ds._reload is not None  # let go of while training
+    for split in held:
+        a, b = held[split], lean[split]
+        assert torch.equal(a.x, b.x) and torch.equal(a.x_cat, b.x_cat) and torch.equal(a.y, b.y)
+        assert (a.ids == b.ids).all()
+    pd.testing.assert_frame_equal(ds.features, table)  # read again from the file when asked for
+    assert ds._reload is None
+
+
+def test_a_table_that_changed_on_disk_is_not_read_back_silently(tmp_path, monkeypatch):
+    from tuneup import workflow
+    from tuneup.exceptions import DataError
+
+    cfg = lean_config(tmp_path, make_table(400))
+    ds = sources.load(cfg)
+    monkeypatch.setattr(workflow, "LEAN_BYTES", 0)
+    workflow.encode(ds, assign(ds, cfg.data.split, "binary"), cfg, lean=True)
+    make_table(300).to_parquet(tmp_path / "t.parquet", index=False)
+    with pytest.raises(DataError, match="changed while tuneup was using it"):
+        ds.features

@@ -92,7 +92,8 @@ _cache: dict[str, Any] = {"dataset": None, "splits": None, "reports": {}}
 
 
 def before_run(prepared, force: bool = False, progress: bool = True) -> CheckReport:
-    """Check the prepared data; print warnings; raise ChecksFailed on errors unless `force`."""
+    """Check the split data (`workflow.Staged`, before encoding, or `Prepared`); print warnings; raise
+    ChecksFailed on errors unless `force`."""
     cfg = prepared.cfg
     settings = (cfg.metric, cfg.train.class_weights, cfg.data.split.target_in_train, tuple(map(str, cfg.data.drop)))
     same_data = _cache["dataset"] is not None and _cache["dataset"]() is prepared.dataset \
@@ -101,8 +102,7 @@ def before_run(prepared, force: bool = False, progress: bool = True) -> CheckRep
         _cache.update(dataset=weakref.ref(prepared.dataset), splits=weakref.ref(prepared.splits), reports={})
     report = _cache["reports"].get(settings)
     if report is None:
-        types = {c["name"]: c["type"] for c in prepared.encoder.spec.get("columns", [])}
-        data = CheckData(cfg, prepared.dataset, prepared.splits, types or feature_types(prepared.dataset, cfg),
+        data = CheckData(cfg, prepared.dataset, prepared.splits, feature_types(prepared.dataset, cfg),
                          [str(n) for n in prepared.notes])
         report = _cache["reports"][settings] = run_checks(data, progress=progress)
         for f in report.warnings:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,33 @@ class Dataset:
     images: np.ndarray | None = None  # images: (N, C, H, W) uint8
     target_name: str = "target"
     sources: dict[str, dict] = field(default_factory=dict)  # per source: path, rows, skipped files
+    # set by `release_features`: reads the feature table again when it is asked for after being let go
+    _reload: Callable[[], "Dataset"] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.ids)
         for name, part in [("y", self.y), ("meta", self.meta), ("features", self.features), ("images", self.images)]:
             assert part is None or len(part) == n, f"{name} has {len(part)} rows, ids {n}"
+
+    def release_features(self, reload: Callable[[], "Dataset"]) -> pd.DataFrame | None:
+        """Let go of the feature table (the encoded tensors hold what the model needs) and return it, so a
+        caller can free it as it goes; it is read again with `reload` (the same sources, loaded again) the
+        first time anybody asks for `features`. Large tables are held once, not twice, while training."""
+        if self._reload is not None or self._features is None:
+            return None  # let go already, or images
+        frame, self._features, self._reload = self._features, None, reload
+        return frame
+
+    def _read_features_again(self) -> None:
+        from tuneup.exceptions import DataError
+
+        reload, self._reload = self._reload, None
+        again = reload()
+        if not np.array_equal(again.ids, self.ids):
+            where = ", ".join(str(s.get("path", k)) for k, s in self.sources.items())
+            raise DataError(f"the data changed while tuneup was using it ({where}): its rows are not the ones read "
+                            "at the start; run again")
+        self.features = again.features
 
     @property
     def kind(self) -> str:
@@ -83,3 +106,17 @@ class Dataset:
             target_name=first.target_name,
             sources={k: v for p in parts for k, v in p.sources.items()},
         )
+
+
+def _get_features(self: Dataset) -> pd.DataFrame | None:
+    if self._reload is not None:
+        self._read_features_again()
+    return self._features
+
+
+def _set_features(self: Dataset, frame: pd.DataFrame | None) -> None:
+    self._features = frame
+
+
+# `features` stays a constructor argument and reads as an attribute, but is read again after a release
+Dataset.features = property(_get_features, _set_features)  # type: ignore[assignment]

@@ -10,6 +10,7 @@ so training, serving and ONNX compute the same thing.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from tuneup.exceptions import DataError, listing
 UNKNOWN, MISSING = "<unknown>", "<missing>"
 DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
 MAX_CATEGORIES = 10_000
-CHUNK = 65_536
+CHUNK = 16_384  # rows preprocessed at a time: its temporaries stay a few MB
 
 
 @dataclass
@@ -193,16 +194,24 @@ class Encoder:
     # ---- transforming ------------------------------------------------------------------------------
     def transform(self, ds: Dataset, rows: np.ndarray | None = None, with_target: bool = True) -> Tensors:
         """Encode the examples at positions `rows` (all when None), reading the data a column at a time."""
-        pick = slice(None) if rows is None else rows
-        ids = ds.ids[pick]
-        y = self.encode_target(ds.y.iloc[pick]) if with_target else None
+        return self.transform_parts(ds, {"rows": rows}, with_target)["rows"]
+
+    def transform_parts(self, ds: Dataset, parts: dict[str, np.ndarray | None], with_target: bool = True,
+                        consume: pd.DataFrame | None = None) -> dict[str, Tensors]:
+        """Encode several sets of rows (the splits) in one pass over the columns. `consume` is the dataset's
+        feature table, already let go by it (`Dataset.release_features`): each column is dropped as soon as
+        every part has it, so the table and the tensors are not both held in full."""
         if self.kind == "image":
             expected = tuple(self.spec["image"]["shape"])
             if ds.images.shape[1:] != expected:
                 raise DataError(f"images are {ds.images.shape[1:]} but the model was trained on {expected}")
-            return Tensors(torch.from_numpy(np.ascontiguousarray(ds.images[pick])), None, y, ids)
-        x, x_cat = self.transform_frame(ds.features, rows)
-        return Tensors(x, x_cat, y, ids)
+            inputs = {k: (torch.from_numpy(np.ascontiguousarray(ds.images[_pick(rows)])), None)
+                      for k, rows in parts.items()}
+        else:
+            frame = consume if consume is not None else ds.features
+            inputs = self._encode_columns(frame, parts, consume is not None)
+        return {k: Tensors(*inputs[k], self.encode_target(ds.y.iloc[_pick(rows)]) if with_target else None,
+                           ds.ids[_pick(rows)]) for k, rows in parts.items()}
 
     def raw_numeric(self, frame: pd.DataFrame) -> np.ndarray:
         """(N, D_raw) float32 with NaN for missing: what `TablePreprocess` (and an exported model) takes."""
@@ -213,19 +222,43 @@ class Encoder:
         self, frame: pd.DataFrame, rows: np.ndarray | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Feature columns -> (x (N, D) float32, x_cat (N, K) int64 or None)."""
+        return self._encode_columns(frame, {"rows": rows})["rows"]
+
+    def _encode_columns(self, frame: pd.DataFrame, parts: dict[str, np.ndarray | None], consume: bool = False
+                        ) -> dict[str, tuple[torch.Tensor, torch.Tensor | None]]:
+        """A column at a time into each part's (N, D) float32 matrix (and its category codes), then the
+        numeric preprocessing in place, a chunk at a time: no second full copy of anything."""
         self._check_columns(frame)
         n = self.spec["numeric"]
         d_raw, d_out = len(n["names"]), len(n["names"]) + len(n["indicators"])
-        out = torch.empty((len(frame) if rows is None else len(rows), d_out), dtype=torch.float32)
-        _raw_numeric(frame, self.spec["columns"], rows, into=out[:, :d_raw].numpy())
+        sizes = {k: len(frame) if rows is None else len(rows) for k, rows in parts.items()}
+        xs = {k: torch.empty((size, d_out), dtype=torch.float32) for k, size in sizes.items()}
+        codes: dict[str, list[np.ndarray]] = {k: [] for k in parts}
+        j = 0
+        for c in self.spec["columns"]:
+            column = frame[c["name"]]
+            width = 0
+            for k, rows in parts.items():
+                s = _rows(column, rows)
+                if _embedded(c):
+                    codes[k].append(self._codes(s, c))
+                    continue
+                names, block, _, _ = _column_block(c, s)
+                xs[k][:, j : j + len(names)].numpy()[:] = block
+                width = len(names)
+            j += width
+            if consume:
+                del column
+                del frame[c["name"]]
+                if "pyarrow" in sys.modules:  # Parquet columns live in Arrow's allocator: hand them back now
+                    sys.modules["pyarrow"].default_memory_pool().release_unused()
         pre = self.preprocess_module()
         with torch.no_grad():
-            for start in range(0, out.shape[0], CHUNK):  # in place, a chunk at a time: no second full copy
-                block = out[start : start + CHUNK]
-                block.copy_(pre(block[:, :d_raw].clone()))
-        codes = [self._codes(_rows(frame[c["name"]], rows), c) for c in self.embedded]
-        x_cat = torch.from_numpy(np.stack(codes, axis=1)) if codes else None
-        return out, x_cat
+            for out in xs.values():
+                for start in range(0, out.shape[0], CHUNK):
+                    block = out[start : start + CHUNK]
+                    block.copy_(pre(block[:, :d_raw].clone()))
+        return {k: (xs[k], torch.from_numpy(np.stack(codes[k], axis=1)) if codes[k] else None) for k in parts}
 
     def _codes(self, s: pd.Series, column: dict) -> np.ndarray:
         return _category_codes(s, column["categories"]) + 1  # unknown (-1) -> 0
@@ -332,6 +365,10 @@ def _category_codes(s: pd.Series, categories: list[str]) -> np.ndarray:
     return pd.Index(categories).get_indexer(_category_strings(s)).astype(np.int64)
 
 
+def _pick(rows: np.ndarray | None):
+    return slice(None) if rows is None else rows
+
+
 def _rows(s: pd.Series, rows: np.ndarray | None) -> pd.Series:
     return s if rows is None else s.iloc[rows]
 
@@ -340,23 +377,28 @@ def _raw_blocks(frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | Non
     """Per source column that feeds the numeric block: (names, (n, k) float32 values with NaN for missing,
     whether it is one-hot, whether it may carry a missing indicator). Embedded categoricals are skipped."""
     for c in columns:
-        name, kind = c["name"], c["type"]
-        if kind == "categorical" and c.get("encoding") != "onehot":
-            continue  # embedded categoricals travel as codes
-        s = _rows(frame[name], rows)
-        if kind in ("numeric", "boolean"):
-            values = cols.to_boolean(s) if kind == "boolean" else cols.to_numeric(s)
-            yield [name], values[:, None], False, True
-        elif kind == "datetime":
-            when = cols.to_datetime(s)
-            parts = [getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan) for p in DATE_PARTS]
-            yield [f"{name}.{p}" for p in DATE_PARTS], np.stack(parts, axis=1), False, True
-        else:
-            cats = c["categories"]
-            codes = _category_codes(s, cats) + 1  # unknown (-1) -> 0
-            block = np.zeros((len(s), len(cats) + 1), dtype=np.float32)
-            block[np.arange(len(s)), codes] = 1.0
-            yield [f"{name}={v}" for v in [UNKNOWN, *cats]], block, True, False
+        if not _embedded(c):  # embedded categoricals travel as codes
+            yield _column_block(c, _rows(frame[c["name"]], rows))
+
+
+def _embedded(column: dict) -> bool:
+    return column["type"] == "categorical" and column.get("encoding") != "onehot"
+
+
+def _column_block(c: dict, s: pd.Series) -> tuple[list[str], np.ndarray, bool, bool]:
+    name, kind = c["name"], c["type"]
+    if kind in ("numeric", "boolean"):
+        values = cols.to_boolean(s) if kind == "boolean" else cols.to_numeric(s)
+        return [name], values[:, None], False, True
+    if kind == "datetime":
+        when = cols.to_datetime(s)
+        parts = [getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan) for p in DATE_PARTS]
+        return [f"{name}.{p}" for p in DATE_PARTS], np.stack(parts, axis=1), False, True
+    cats = c["categories"]
+    codes = _category_codes(s, cats) + 1  # unknown (-1) -> 0
+    block = np.zeros((len(s), len(cats) + 1), dtype=np.float32)
+    block[np.arange(len(s)), codes] = 1.0
+    return [f"{name}={v}" for v in [UNKNOWN, *cats]], block, True, False
 
 
 def _raw_numeric(
