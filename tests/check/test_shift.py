@@ -83,3 +83,15 @@ def test_image_shift_suggests_augmentations():
     names = {a["name"] for a in finding.set["train.augment"]}
     assert {"brightness", "contrast", "blur", "noise"} <= names
     assert not report.errors  # different digits, not copies
+
+
+def test_image_statistics_of_a_batch_are_each_images_own():
+    """Sharpness and noise look at one image at a time: a sharp neighbour in the batch changes nothing."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (6, 3, 24, 20), dtype=np.uint8)
+    images[1] = 128  # flat: no detail, no noise
+    images[2, :, :, ::2] = 0  # stripes
+    alone = pd.concat([shift.image_stats(images[i : i + 1]) for i in range(len(images))], ignore_index=True)
+    pd.testing.assert_frame_equal(shift.image_stats(images), alone, rtol=1e-5)
+    flat = alone.iloc[1]
+    assert flat["sharpness"] == pytest.approx(0.0, abs=1e-9) and flat["noise"] == pytest.approx(0.0, abs=1e-9)
