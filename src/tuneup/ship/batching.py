@@ -7,7 +7,8 @@ queue up and form the next batch, so under load batches fill without waiting. A 
 per-call costs (building a frame, encoding columns, calling ONNX Runtime) are paid once per batch.
 
 `run(payloads)` takes the requests' payloads in order and returns one output row per example, in the
-same order; each request gets its own rows back.
+same order (or a tuple of such arrays: the image server's statistics ride along); each request gets its
+own rows back.
 """
 from __future__ import annotations
 
@@ -20,7 +21,16 @@ from typing import Any
 
 import numpy as np
 
-Run = Callable[[list[Any]], np.ndarray]
+Output = np.ndarray | tuple[np.ndarray, ...]  # one row per example; a tuple: several row-aligned arrays
+Run = Callable[[list[Any]], Output]
+
+
+def _first(out: Output) -> np.ndarray:
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _rows(out: Output, start: int, stop: int) -> Output:
+    return tuple(o[start:stop] for o in out) if isinstance(out, tuple) else out[start:stop]
 
 
 @dataclass
@@ -55,7 +65,7 @@ class MicroBatcher:
                 pass
         self._pool.shutdown(wait=False)
 
-    async def __call__(self, payload: Any, rows: int) -> np.ndarray:
+    async def __call__(self, payload: Any, rows: int) -> Output:
         if self._loop is not asyncio.get_running_loop():  # driven without its lifespan (httpx's ASGI transport)
             await self.start()
         future = self._loop.create_future()
@@ -82,11 +92,11 @@ class MicroBatcher:
         self._last = len(batch)
         return batch
 
-    def _timed(self, payloads: list[Any]) -> np.ndarray:
+    def _timed(self, payloads: list[Any]) -> Output:
         start = time.perf_counter()
         out = self.run(payloads)
         if self.on_batch is not None:
-            self.on_batch(len(out), time.perf_counter() - start)
+            self.on_batch(len(_first(out)), time.perf_counter() - start)
         return out
 
     async def _serve(self) -> None:
@@ -102,7 +112,7 @@ class MicroBatcher:
             offset = 0
             for b in batch:
                 if not b.future.done():  # a caller that went away
-                    b.future.set_result(out[offset : offset + b.rows])
+                    b.future.set_result(_rows(out, offset, offset + b.rows))
                 offset += b.rows
 
 
@@ -119,12 +129,12 @@ class Direct:
     async def stop(self) -> None:
         self._pool.shutdown(wait=False)
 
-    def _timed(self, payload: Any) -> np.ndarray:
+    def _timed(self, payload: Any) -> Output:
         start = time.perf_counter()
         out = self.run([payload])
         if self.on_batch is not None:
-            self.on_batch(len(out), time.perf_counter() - start)
+            self.on_batch(len(_first(out)), time.perf_counter() - start)
         return out
 
-    async def __call__(self, payload: Any, rows: int) -> np.ndarray:
+    async def __call__(self, payload: Any, rows: int) -> Output:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._timed, payload)

@@ -106,9 +106,24 @@ def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Opt
 def _engine(bundle: Bundle, options: ServeOptions, on_batch):
     from tuneup.ship.batching import Direct, MicroBatcher
 
+    work = _batch_work(bundle)
     if options.batching:
-        return MicroBatcher(bundle.predict_batch, options.max_batch, options.max_wait_ms, on_batch)
-    return Direct(bundle.predict_batch, on_batch)
+        return MicroBatcher(work, options.max_batch, options.max_wait_ms, on_batch)
+    return Direct(work, on_batch)
+
+
+def _batch_work(bundle: Bundle):
+    """What a batch does on the model thread, off the event loop: the model call; for images also the
+    statistics the log keeps for monitoring, once for the whole batch -> (outputs, (N, 4) statistics)."""
+    if bundle.kind != "image":
+        return bundle.predict_batch
+    from tuneup.data.shift import IMAGE_STATS, image_stats
+
+    def work(payloads: list) -> tuple[np.ndarray, np.ndarray]:
+        stats = image_stats(np.concatenate(payloads))[list(IMAGE_STATS)].to_numpy()
+        return bundle.predict_batch(payloads), stats
+
+    return work
 
 
 @dataclass
@@ -129,6 +144,9 @@ class _Context:
         variant = self.router.choose(client)
         bundle = self.bundles[variant]
         output = await self.engines[variant](payload, len(inputs))
+        extras = [None] * len(inputs)
+        if isinstance(output, tuple):  # images: (outputs, statistics per image) from the same batch
+            output, extras = output
         if not np.isfinite(output).all():  # extreme inputs can overflow float32 inside the model
             bad = sorted({int(i) for i in np.argwhere(~np.isfinite(output))[:, 0]})
             raise RequestError(422, f"examples {bad} could not be scored: their values overflow the model's "
@@ -136,9 +154,9 @@ class _Context:
         results = bundle.describe(output)
         latency_ms = (time.perf_counter() - started) * 1000.0
         predictions = []
-        for result, make_input, note in zip(results, inputs, notes):
+        for result, make_input, note, extra in zip(results, inputs, notes, extras):
             rid = uuid.uuid4().hex
-            self.predlog.prediction(rid, bundle.version, variant, client, make_input(rid), result, latency_ms)
+            self.predlog.prediction(rid, bundle.version, variant, client, make_input(rid, extra), result, latency_ms)
             predictions.append({"request_id": rid, **result, "notes": note})
         self.metrics.predictions.labels(bundle.version, variant).inc(len(results))
         return {"model": bundle.version, "variant": variant, "predictions": predictions}
@@ -279,7 +297,7 @@ def _table_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
     async def predict(body: Request, client: Client = None) -> PredictResponse:
         started = time.perf_counter()
         rows = [r.model_dump(by_alias=True) for r in body.rows]
-        inputs = [(lambda rid, r=r: r) for r in rows]
+        inputs = [(lambda rid, extra, r=r: r) for r in rows]
         # both models share the schema (checked at start); encoding happens per batch, off the event loop
         return await ctx.answer(client, rows, inputs, ctx.primary.unseen(rows), started)
 
@@ -290,7 +308,7 @@ def _table_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
 def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None:
     from fastapi import Depends, File, UploadFile
 
-    from tuneup.data.shift import image_stats
+    from tuneup.data.shift import IMAGE_STATS
     from tuneup.ship.uploads import read_image
 
     schema, opts = ctx.primary.schema, ctx.options
@@ -305,16 +323,15 @@ def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
             name = f.filename or f"files[{i}]"
             uploads.append(read_image(await f.read(), name, schema["height"], schema["channels"], opts.max_pixels))
         pixels = np.stack([u.pixels for u in uploads])  # (N, C, H, W) uint8
-        # one image at a time: main's image_stats (d031c7d) lets a batch's neighbours leak into sharpness
-        stats = [image_stats(pixels[i : i + 1]).iloc[0].to_dict() for i in range(len(pixels))]
 
-        def logged(u, s):
-            def make(rid: str) -> dict:
+        def logged(u):
+            def make(rid: str, stats: np.ndarray) -> dict:  # the statistics come with the model's batch
                 path = ctx.predlog.save_image(rid, u.ext, u.data)
-                return {"image": path, "width": u.width, "height": u.height, "stats": s}
+                return {"image": path, "width": u.width, "height": u.height,
+                        "stats": dict(zip(IMAGE_STATS, map(float, stats)))}
             return make
 
-        inputs = [logged(u, s) for u, s in zip(uploads, stats)]
+        inputs = [logged(u) for u in uploads]
         return await ctx.answer(client, pixels, inputs, [[] for _ in uploads], started)
 
     app.post("/predict", summary="Predict uploaded images", dependencies=[Depends(check_key)],
