@@ -95,3 +95,20 @@ def test_image_statistics_of_a_batch_are_each_images_own():
     pd.testing.assert_frame_equal(shift.image_stats(images), alone, rtol=1e-5)
     flat = alone.iloc[1]
     assert flat["sharpness"] == pytest.approx(0.0, abs=1e-9) and flat["noise"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_sharpness_falls_with_blur_and_noise_does_not_pass_for_detail():
+    from scipy import ndimage
+
+    from tuneup.data import sources
+
+    ds = sources.load(tuneup.load_config({"data": {"train": {"path": "builtin:digits-web"}}}))
+    clean = ds.images[:200].astype(np.float32)
+    rng = np.random.default_rng(0)
+    as_uint8 = lambda a: a.round().clip(0, 255).astype(np.uint8)  # noqa: E731
+    blurred = as_uint8(ndimage.gaussian_filter(clean, (0, 0, 1.0, 1.0)))
+    noisy = as_uint8(clean + rng.normal(0, 0.04 * 255, clean.shape))
+    sharp = {name: shift.image_stats(x)["sharpness"].median()
+             for name, x in [("clean", as_uint8(clean)), ("blurred", blurred), ("noisy", noisy)]}
+    assert sharp["blurred"] < 0.7 * sharp["clean"]
+    assert sharp["noisy"] < 1.3 * sharp["clean"]  # the raw Laplacian variance grows about 1.8x here
