@@ -55,17 +55,19 @@ class Tensors:
     def take(self, idx: torch.Tensor | np.ndarray) -> "Tensors":
         idx_t = torch.as_tensor(idx, device=self.x.device)
         ids = None if self.ids is None else self.ids[np.asarray(idx if not torch.is_tensor(idx) else idx.cpu())]
-        pick = lambda t: None if t is None else t[idx_t]  # noqa: E731
-        return Tensors(self.x[idx_t], pick(self.x_cat), pick(self.y), ids, pick(self.w))
+        if idx_t.dtype == torch.bool:
+            idx_t = idx_t.nonzero().view(-1)
+        pick = lambda t: None if t is None else gather(t, idx_t)  # noqa: E731
+        return Tensors(gather(self.x, idx_t), pick(self.x_cat), pick(self.y), ids, pick(self.w))
 
     def inputs(self, idx: torch.Tensor | None = None) -> list[torch.Tensor]:
         """Model inputs for rows `idx` (all rows when None): images become float in [0, 1]."""
-        x = self.x if idx is None else self.x[idx]
+        x = self.x if idx is None else gather(self.x, idx)
         if x.dtype == torch.uint8:
             x = x.float().div_(255.0)
         if self.x_cat is None:
             return [x]
-        return [x, self.x_cat if idx is None else self.x_cat[idx]]
+        return [x, self.x_cat if idx is None else gather(self.x_cat, idx)]
 
     @staticmethod
     def concat(parts: list["Tensors"]) -> "Tensors":
@@ -74,6 +76,12 @@ class Tensors:
         w = None if all(p.w is None for p in parts) else torch.cat(
             [p.w if p.w is not None else torch.ones(len(p)) for p in parts])
         return Tensors(cat([p.x for p in parts]), cat([p.x_cat for p in parts]), cat([p.y for p in parts]), ids, w)
+
+
+def gather(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """`t[idx]` for integer indices of any shape (a batch (B,); an ensemble's batches (M, B)) by
+    `index_select`, which copies whole rows: 3-5x faster than advanced indexing on the CPU."""
+    return t.index_select(0, idx.reshape(-1)).view(*idx.shape, *t.shape[1:])
 
 
 class TablePreprocess(nn.Module):

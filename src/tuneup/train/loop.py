@@ -21,7 +21,7 @@ from torch import nn
 
 from tuneup.config import Train
 from tuneup.data.augment import Augmenter
-from tuneup.data.encode import Tensors
+from tuneup.data.encode import Tensors, gather
 from tuneup.errors.metrics import Metric
 from tuneup.exceptions import TrainingError
 from tuneup.models.heads import Head, Outputs
@@ -227,13 +227,13 @@ class Trainer:
         total = torch.zeros((), device=self.device)
         for start in range(0, plan.usable, bs):
             idx = perm[start : start + bs]
-            inputs, y = train.inputs(idx), train.y[idx]
+            inputs, y = train.inputs(idx), gather(train.y, idx)
             if self.augmenter is not None:
                 inputs, y = self.augmenter(inputs, y, g)
             if train.w is None:
                 loss = self.head.loss(self.model(*inputs), y)
             else:  # importance weights: the loss the target distribution would give
-                w = train.w[idx]
+                w = gather(train.w, idx)
                 loss = (self.head.loss(self.model(*inputs), y, reduction="none") * w).sum() / w.sum()
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
