@@ -90,3 +90,16 @@ def test_augmentation_and_importance_weights_match_training_one_by_one():
                                 prepared.metric, prepared.scorer(), torch.device("cpu"), augmenter)
         other.fit(Tensors(t.x, t.x_cat, t.y, t.ids, weights), {"dev": prepared.tensors["dev"]})
         assert not torch.allclose(first(other.models[0]), first(ens.models[0]), atol=1e-4)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+def test_a_member_that_stops_early_stays_as_it_was(optimizer, monkeypatch):
+    """After one member is done, the others step on without it (the per-parameter path of the vector
+    optimizer, beside the flat one while everyone moves): all still match training one by one."""
+    monkeypatch.setitem(MEMBERS[1], "train.epochs", 2)
+    alone, results, models = train_both(BASE, {"train.optimizer": optimizer, "model.batch_norm": False})
+    assert [r.epochs_run for r in results] == [5, 2, 5, 5]
+    for (model, result), mine in zip(alone, models):
+        a, b = model.state_dict(), mine.state_dict()
+        for k in a:
+            assert torch.allclose(a[k], b[k], atol=1e-5), k

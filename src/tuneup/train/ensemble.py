@@ -69,6 +69,28 @@ class VectorOptimizer:
         self.lr, self.wd, self.momentum, self.nesterov = lr, weight_decay, momentum, nesterov
         self.state: dict[str, dict[str, torch.Tensor]] = {k: {} for k in params}
         self.steps = torch.zeros_like(lr)  # per member: frozen members do not count steps
+        self.flat: torch.Tensor | None = None
+        if kind in ("adam", "adamw"):
+            self._flatten()
+
+    def _flatten(self) -> None:
+        """Adam's parameters and moments as views into three (M, P) buffers (the `params` dict is
+        updated in place), so that a step in which every member moves is a dozen whole-buffer operations
+        instead of a dozen per parameter tensor."""
+        first = next(iter(self.params.values()))
+        m = first.shape[0]
+        sizes = [p[0].numel() for p in self.params.values()]
+        self.flat = torch.empty((m, sum(sizes)), dtype=first.dtype, device=first.device)
+        moments = torch.zeros((2, m, sum(sizes)), dtype=first.dtype, device=first.device)
+        offset = 0
+        for (name, p), size in zip(list(self.params.items()), sizes):
+            part = lambda t: t[:, offset : offset + size].view(p.shape)  # noqa: E731
+            with torch.no_grad():
+                part(self.flat).copy_(p)
+            self.params[name] = part(self.flat).detach().requires_grad_(True)
+            self.state[name] = {"exp_avg": part(moments[0]), "exp_avg_sq": part(moments[1])}
+            offset += size
+        self.moments = moments
 
     def zero_grad(self) -> None:
         for p in self.params.values():
@@ -79,35 +101,34 @@ class VectorOptimizer:
         """Update the members where `active` (M,) is True; the others stay exactly as they are."""
         self.steps += active.to(self.steps.dtype)
         everyone = bool(active.all())
-        t = self.steps.clamp_min(1)
-        bias = (1 - 0.9**t, (1 - 0.999**t).sqrt()) if self.kind in ("adam", "adamw") else None  # once a step
+        if everyone and self.flat is not None:
+            self._adam_flat()
+            return
         for name, p in self.params.items():
             if p.grad is not None:
                 shape = (-1,) + (1,) * (p.dim() - 1)
-                if everyone and self.kind in ("adam", "adamw"):
-                    self._adam_in_place(name, p, p.grad, shape, bias)
-                    continue
                 new = self._updated(name, p, p.grad, shape, active.view(shape), everyone)
                 if everyone:
                     p.copy_(new)
                 else:
                     p.copy_(torch.where(active.view(shape), new, p))
 
-    def _adam_in_place(self, name, p, g, shape, bias) -> None:
-        """Adam / AdamW when every member steps (the common case): the same formulas as `_updated`, in
-        place, so a step allocates one temporary per parameter instead of a dozen."""
-        lr, wd, st = self.lr.view(shape), self.wd.view(shape), self.state[name]
-        if "exp_avg" not in st:
-            st["exp_avg"], st["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
+    def _adam_flat(self) -> None:
+        """Adam / AdamW when every member steps (the common case): `_updated`'s formulas on the flat
+        buffers, in place."""
+        flat, (m, v) = self.flat, self.moments
+        g = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(len(flat), -1)
+                       for p in self.params.values()], dim=1)
+        lr, wd = self.lr.view(-1, 1), self.wd.view(-1, 1)
+        t = self.steps.clamp_min(1).view(-1, 1)
         if self.kind == "adamw":
-            p.mul_(1 - lr * wd)
+            flat.mul_(1 - lr * wd)
         else:
-            g = g + wd * p  # L2 in the gradient, as torch.optim's adam does
-        m, v = st["exp_avg"], st["exp_avg_sq"]
+            g.add_(flat * wd)  # L2 in the gradient, as torch.optim's adam does
         m.mul_(0.9).add_(g, alpha=0.1)
         v.mul_(0.999).addcmul_(g, g, value=0.001)
-        denom = v.sqrt().div_(bias[1].view(shape)).add_(1e-8)
-        p.sub_(torch.div(m, denom, out=denom).mul_(lr / bias[0].view(shape)))
+        denom = v.sqrt().div_((1 - 0.999**t).sqrt()).add_(1e-8)
+        flat.sub_(torch.div(m, denom, out=denom).mul_(lr / (1 - 0.9**t)))
 
     def _updated(self, name, p, g, shape, on, everyone) -> torch.Tensor:
         """The parameter after one step; optimizer state changes only for members that are `on`."""
@@ -124,16 +145,20 @@ class VectorOptimizer:
         if self.kind in ("adam", "adamw"):
             if self.kind == "adamw":
                 p = p * (1 - lr * wd)
-            zeros = torch.zeros_like(p)
-            m = st["exp_avg"] = keep(0.9 * st.get("exp_avg", zeros) + 0.1 * g, st.get("exp_avg", zeros))
-            v = st["exp_avg_sq"] = keep(0.999 * st.get("exp_avg_sq", zeros) + 0.001 * g * g,
-                                        st.get("exp_avg_sq", zeros))
+            m = _store(st, "exp_avg", keep(0.9 * st["exp_avg"] + 0.1 * g, st["exp_avg"]))
+            v = _store(st, "exp_avg_sq", keep(0.999 * st["exp_avg_sq"] + 0.001 * g * g, st["exp_avg_sq"]))
             t = self.steps.view(shape).clamp_min(1)
             denom = v.sqrt() / (1 - 0.999**t).sqrt() + 1e-8
             return p - (lr / (1 - 0.9**t)) * m / denom
         zeros = torch.zeros_like(p)
         sq = st["square_avg"] = keep(0.99 * st.get("square_avg", zeros) + 0.01 * g * g, st.get("square_avg", zeros))
         return p - lr * g / (sq.sqrt() + 1e-8)
+
+
+def _store(state: dict[str, torch.Tensor], key: str, value: torch.Tensor) -> torch.Tensor:
+    """Write optimizer state into the tensor already there (a view into a flat buffer stays one)."""
+    state[key].copy_(value)
+    return state[key]
 
 
 @dataclass
