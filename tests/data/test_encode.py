@@ -1,3 +1,5 @@
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -147,3 +149,36 @@ def test_a_table_that_changed_on_disk_is_not_read_back_silently(tmp_path, monkey
     make_table(300).to_parquet(tmp_path / "t.parquet", index=False)
     with pytest.raises(DataError, match="changed while tuneup was using it"):
         ds.features
+
+
+@pytest.mark.parametrize("values", [
+    ["paris", None, float("nan"), "rome", "atlantis", " paris"],
+    [3, 1, None, 2.0, True, "3"],
+    [pd.NA, "oslo", pd.NaT, "1.5", 1.5, False],
+])
+def test_small_batches_take_a_shortcut_to_the_same_category_codes(values, monkeypatch):
+    """Served requests (a few rows) skip pandas; every value must land where the bulk path puts it."""
+    from tuneup.data import encode
+
+    s = pd.Series(values, dtype=object)
+    cats = ["1", "1.5", "3", "False", "True", "oslo", "paris", "rome", encode.MISSING]
+    fast = encode._category_codes(s, cats)
+    monkeypatch.setattr(encode, "SMALL", 0)
+    assert fast.tolist() == encode._category_codes(s, cats).tolist()
+
+
+@pytest.mark.parametrize("values", [
+    ["2021-03-04", "2021-03-04 10:30:00", None, "2021-12-31T23:59:59", " 2020-02-29 "],
+    [pd.Timestamp("2021-03-04 05:00"), dt.datetime(2019, 7, 1, 12), float("nan")],
+    ["2021-03-04", "03/04/2021", "next tuesday"],  # not ISO: pandas reads them all
+    ["2021-03-04T10:00:00+02:00", "2021-03-04"],  # an offset: pandas decides
+])
+def test_small_batches_read_dates_as_pandas_does(values, monkeypatch):
+    from tuneup.data import encode
+
+    column = {"name": "when", "type": "datetime"}
+    s = pd.Series(values, dtype=object)
+    _, fast, _, _ = encode._column_block(column, s)
+    monkeypatch.setattr(encode, "SMALL", 0)
+    _, slow, _, _ = encode._column_block(column, s)
+    np.testing.assert_array_equal(fast, slow)

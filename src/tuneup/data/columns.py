@@ -135,9 +135,13 @@ def to_boolean(s: pd.Series) -> np.ndarray:
 def to_datetime(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s
+    text = s.astype(str).where(s.notna())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pd.to_datetime(s.astype(str).where(s.notna()), errors="coerce", format="mixed")
+        try:
+            return pd.to_datetime(text, errors="coerce", format="mixed")
+        except ValueError:  # different UTC offsets (or some with, some without): read them all on UTC's clock
+            return pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
 
 
 def infer_task(y: pd.Series | pd.DataFrame) -> tuple[str, str]:

@@ -10,8 +10,10 @@ so training, serving and ONNX compute the same thing.
 """
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ UNKNOWN, MISSING = "<unknown>", "<missing>"
 DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
 MAX_CATEGORIES = 10_000
 CHUNK = 16_384  # rows preprocessed at a time: its temporaries stay a few MB
+SMALL = 256  # at most this many rows (a served request or batch): plain Python beats pandas' per-call cost
 
 
 @dataclass
@@ -370,7 +373,43 @@ def _category_strings(s: pd.Series) -> pd.Series:
 
 def _category_codes(s: pd.Series, categories: list[str]) -> np.ndarray:
     """Index of each value among `categories`; -1 for values never seen in training."""
+    if len(s) <= SMALL:  # a served request: a dictionary lookup per value, no pandas machinery
+        index = _category_index(tuple(categories))
+        return np.fromiter((index.get(_category_key(v), -1) for v in s.tolist()), dtype=np.int64, count=len(s))
     return pd.Index(categories).get_indexer(_category_strings(s)).astype(np.int64)
+
+
+@lru_cache(maxsize=256)
+def _category_index(categories: tuple[str, ...]) -> dict[str, int]:
+    return {c: i for i, c in enumerate(categories)}
+
+
+def _category_key(v: Any) -> str:
+    """`_category_strings` for one value."""
+    return MISSING if _is_missing(v) else str(v)
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _date_parts_small(s: pd.Series) -> np.ndarray | None:
+    """DATE_PARTS of a few values written as ISO 8601 without a UTC offset (or as datetimes), parsed by
+    Python's own parser: what `cols.to_datetime` makes of them, without its ~2 ms per call. None when any
+    value is written some other way (pandas then parses them all)."""
+    out = np.full((len(s), len(DATE_PARTS)), np.nan, dtype=np.float32)
+    for i, v in enumerate(s.tolist()):
+        if _is_missing(v):
+            continue
+        if isinstance(v, str):
+            try:
+                v = dt.datetime.fromisoformat(v.strip())
+            except ValueError:
+                return None
+        if not isinstance(v, dt.datetime) or v.tzinfo is not None:
+            return None
+        out[i] = (v.year, v.month, v.day, v.weekday(), v.hour)
+    return out
 
 
 def _pick(rows: np.ndarray | None):
@@ -399,9 +438,11 @@ def _column_block(c: dict, s: pd.Series) -> tuple[list[str], np.ndarray, bool, b
         values = cols.to_boolean(s) if kind == "boolean" else cols.to_numeric(s)
         return [name], values[:, None], False, True
     if kind == "datetime":
-        when = cols.to_datetime(s)
-        parts = [getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan) for p in DATE_PARTS]
-        return [f"{name}.{p}" for p in DATE_PARTS], np.stack(parts, axis=1), False, True
+        block = _date_parts_small(s) if len(s) <= SMALL else None
+        if block is None:
+            when = cols.to_datetime(s)
+            block = np.stack([getattr(when.dt, p).to_numpy(dtype=np.float32, na_value=np.nan) for p in DATE_PARTS], 1)
+        return [f"{name}.{p}" for p in DATE_PARTS], block, False, True
     cats = c["categories"]
     codes = _category_codes(s, cats) + 1  # unknown (-1) -> 0
     block = np.zeros((len(s), len(cats) + 1), dtype=np.float32)
@@ -413,11 +454,17 @@ def _raw_numeric(
     frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | None = None, into: np.ndarray | None = None
 ) -> np.ndarray:
     """The raw numeric matrix (NaN = missing) for `rows`, written a column at a time into `into`."""
-    out, j = into, 0
+    if into is None:
+        into = np.empty((len(frame) if rows is None else len(rows), sum(map(_width, columns))), dtype=np.float32)
+    j = 0
     for names, block, _, _ in _raw_blocks(frame, columns, rows):
-        if out is None:
-            width = sum(len(b[0]) for b in _raw_blocks(frame.head(1), columns))
-            out = np.empty((len(block), width), dtype=np.float32)
-        out[:, j : j + len(names)] = block
+        into[:, j : j + len(names)] = block
         j += len(names)
-    return out if out is not None else np.empty((len(frame) if rows is None else len(rows), 0), np.float32)
+    return into
+
+
+def _width(column: dict) -> int:
+    """How many raw numeric inputs a source column becomes."""
+    if _embedded(column):
+        return 0
+    return {"datetime": len(DATE_PARTS), "categorical": len(column.get("categories", [])) + 1}.get(column["type"], 1)
