@@ -110,6 +110,7 @@ class Staged:
     dataset: Dataset
     splits: Splits
     notes: list[Inferred]
+    fresh: bool = True  # read just now, not found in the cache (what was inferred has not been said yet)
 
 
 LEAN_BYTES = 64 * 2**20  # feature tables larger than this are let go once encoded (read again if asked for)
@@ -126,7 +127,7 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[S
         prepared = Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset,
                             hit.splits, hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
         if check is not None:
-            prepared.checks = check(Staged(prepared.cfg, hit.dataset, hit.splits, hit.notes))
+            prepared.checks = check(Staged(prepared.cfg, hit.dataset, hit.splits, hit.notes, fresh=False))
         return prepared
     start = time.perf_counter()
     ds = sources.load(cfg)
@@ -225,7 +226,7 @@ def run(
     started = time.perf_counter()
 
     def check(data: Staged):
-        for note in data.notes:
+        for note in data.notes if data.fresh else []:  # said once per data set, not once per candidate
             _progress.info(f"inferred {note}")
         return before_run(data, force, progress)
 
