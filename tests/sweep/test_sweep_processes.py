@@ -21,7 +21,7 @@ def load_trials(runs="tuneup-runs", study="wine"):
     return optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
 
 
-def wait_for(predicate, timeout=240.0, what=""):
+def wait_for(predicate, timeout=240.0, what="", every=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -29,13 +29,13 @@ def wait_for(predicate, timeout=240.0, what=""):
                 return
         except (KeyError, ValueError, optuna.exceptions.OptunaError):  # the study is not there yet
             pass
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])  # killed outright, or Ctrl-C
 def test_a_killed_sweep_resumes_where_it_stopped(how):
-    epochs = 25
+    epochs = 80  # a trial long enough (a second or two) to be caught midway however fast the trainer gets
     cfg = wine_config(train={"epochs": epochs, "batch_size": 32, "early_stopping": False})
     write_yaml("wine.yaml", cfg)
     write_yaml("space.yaml", LR_SPACE)
@@ -51,7 +51,7 @@ def test_a_killed_sweep_resumes_where_it_stopped(how):
                 return False
             trials = load_trials()
             return len(trials) >= 2 and trials[1].state.name == "RUNNING" and len(trials[1].intermediate_values) >= 3
-        wait_for(second_trial_midway, what="trial 1 to be a few epochs in")
+        wait_for(second_trial_midway, what="trial 1 to be a few epochs in", every=0.05)
     finally:
         proc.send_signal(getattr(signal, how))
         code = proc.wait(timeout=120)  # reaped: its pid is gone, as after a real kill
