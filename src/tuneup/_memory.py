@@ -13,11 +13,16 @@ from functools import lru_cache
 
 
 def give_back() -> None:
-    if "pyarrow" in sys.modules:
-        sys.modules["pyarrow"].default_memory_pool().release_unused()
+    release_arrow()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def release_arrow() -> None:
+    """What Arrow freed (a Parquet table's columns once converted or dropped) back to the system."""
+    if "pyarrow" in sys.modules:  # never imported just for this
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 @lru_cache(maxsize=1)

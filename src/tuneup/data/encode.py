@@ -11,7 +11,6 @@ so training, serving and ONNX compute the same thing.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 from torch import nn
 
 from tuneup._io import read_json, write_json
+from tuneup._memory import release_arrow
 from tuneup.data import columns as cols
 from tuneup.data.dataset import Dataset
 from tuneup.exceptions import DataError, listing
@@ -261,8 +261,7 @@ class Encoder:
             if consume:
                 del column
                 del frame[c["name"]]
-                if "pyarrow" in sys.modules:  # Parquet columns live in Arrow's allocator: hand them back now
-                    sys.modules["pyarrow"].default_memory_pool().release_unused()
+                release_arrow()  # Parquet columns live in Arrow's allocator: hand each back as it goes
         pre = self.preprocess_module()
         with torch.no_grad():
             for out in xs.values():
@@ -450,17 +449,14 @@ def _column_block(c: dict, s: pd.Series) -> tuple[list[str], np.ndarray, bool, b
     return [f"{name}={v}" for v in [UNKNOWN, *cats]], block, True, False
 
 
-def _raw_numeric(
-    frame: pd.DataFrame, columns: list[dict], rows: np.ndarray | None = None, into: np.ndarray | None = None
-) -> np.ndarray:
-    """The raw numeric matrix (NaN = missing) for `rows`, written a column at a time into `into`."""
-    if into is None:
-        into = np.empty((len(frame) if rows is None else len(rows), sum(map(_width, columns))), dtype=np.float32)
+def _raw_numeric(frame: pd.DataFrame, columns: list[dict]) -> np.ndarray:
+    """The raw numeric matrix (NaN = missing), written a column at a time."""
+    out = np.empty((len(frame), sum(map(_width, columns))), dtype=np.float32)
     j = 0
-    for names, block, _, _ in _raw_blocks(frame, columns, rows):
-        into[:, j : j + len(names)] = block
+    for names, block, _, _ in _raw_blocks(frame, columns):
+        out[:, j : j + len(names)] = block
         j += len(names)
-    return into
+    return out
 
 
 def _width(column: dict) -> int:

@@ -96,14 +96,14 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     """Arrow -> pandas a column at a time, freeing Arrow's copy as it goes: about 1x the data at peak, not 2x."""
     import pyarrow.parquet as pq
 
-    import pyarrow as pa
+    from tuneup._memory import release_arrow
 
     table = pq.read_table(path, pre_buffer=False)  # pre-buffering whole column chunks doubles the peak
     try:
         return table.to_pandas(split_blocks=True, self_destruct=True)
     finally:
         del table
-        pa.default_memory_pool().release_unused()  # hand decoding buffers back to the system
+        release_arrow()  # hand decoding buffers back to the system
 
 
 def _sniff_sep(path: Path) -> str:
