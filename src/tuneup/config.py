@@ -80,15 +80,26 @@ class Model(Section):
     batch_norm: bool = False
     dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     init: Literal["default", "he", "xavier"] = "default"
-    channels: list[Annotated[int, Field(ge=1, le=4096)]] = [32, 64]  # CNN: one conv block per entry
+    # CNN: one conv block per entry; None: by image size ([16, 32, 64] for 32x32), recorded in the run's config
+    channels: list[Annotated[int, Field(ge=1, le=4096)]] | None = None
     kernel_size: Literal[1, 3, 5, 7] = 3
+    head_grid: Annotated[int, Field(ge=1, le=16)] = 4  # CNN: the last map is pooled to this grid (1: global average)
     embedding_dim: Annotated[int, Field(ge=1, le=1024)] | None = None  # categorical embeddings; auto by cardinality
 
 
 class EarlyStopping(Section):
+    """Stop when the watched split(s) stop improving; keep the best dev epoch that learned something.
+
+    monitor: which split(s) decide when to stop, and on what. `auto` watches train-dev and dev when there
+    is a target source (training goes on while the network still learns its own distribution, even if
+    dev gets worse meanwhile) and dev otherwise; `dev` or `train_dev` watch that split alone. A suffix
+    `_loss` (the default) or `_metric` says what is watched; `loss` / `metric` alone mean `auto_...`.
+    Whatever stops training, the kept epoch is judged on dev."""
+
     patience: Annotated[int, Field(ge=1)] = 5
     min_delta: Annotated[float, Field(ge=0.0)] = 0.0
-    monitor: Literal["loss", "metric"] = "loss"  # dev loss, or the config's metric on dev
+    monitor: Literal["auto", "dev", "train_dev", "loss", "metric", "dev_loss", "dev_metric", "train_dev_loss",
+                     "train_dev_metric"] = "auto"
 
 
 class Schedule(Section):
@@ -102,7 +113,9 @@ class Schedule(Section):
 
 class Train(Section):
     optimizer: Literal["sgd", "adam", "adamw", "rmsprop"] = "adam"
-    lr: Annotated[float, Field(gt=0.0, le=10.0)] = 1e-3
+    # auto: a learning-rate range test picks it at the start of a run (fastai's lr_find); the run's config.yaml
+    # records the rate found
+    lr: Annotated[float, Field(gt=0.0, le=10.0)] | Literal["auto"] = "auto"
     momentum: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9  # sgd and rmsprop
     nesterov: bool = False  # sgd
     weight_decay: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0  # L2 (decoupled for adamw)

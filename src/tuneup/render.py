@@ -9,7 +9,7 @@ from rich.table import Table
 from tuneup.diagnose.ladder import gap_steps, gaps
 
 RUNG_LABELS = {"human": "human-level", "train": "train", "train_dev": "train-dev", "dev": "dev", "test": "test"}
-GAP_LABELS = {"avoidable_bias": "avoidable bias", "variance": "variance", "data_mismatch": "data mismatch",
+GAP_LABELS = {"did_not_learn": "did not learn", "ok": "worth a try", "avoidable_bias": "avoidable bias", "variance": "variance", "data_mismatch": "data mismatch",
               "dev_overfit": "dev overfitting"}
 
 

@@ -32,7 +32,7 @@ from tuneup.models.nets import build_model, count_parameters, resolve_kind
 from tuneup.report.board import write_hparams
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
-from tuneup.train.loop import Callback, FitResult, Trainer, predict, resolve_device
+from tuneup.train.loop import Callback, FitResult, Trainer, chance_error, predict, resolve_device
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Prepared:
     # (baseline names, seed, splits) -> fitted baselines' scores: the same for every candidate on this data
     baselines: dict[tuple, dict] = field(default_factory=dict)
     checks: Any = None  # what `prepare(check=...)` returned: the data checks' report in `run`
+    # the settings the config left to the data (architecture, learning rate), resolved into `cfg`
+    settings: list[Inferred] = field(default_factory=list)
+    learning_rates: dict[str, Any] = field(default_factory=dict)  # config fingerprint -> range test (LRRange)
 
     @property
     def task(self) -> str:
@@ -125,10 +128,11 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[S
     if use_cache and key in _CACHE:
         hit = _CACHE[key]
         prepared = Prepared(cfg.with_overrides({"task": hit.cfg.task, "metric": hit.cfg.metric}), hit.dataset,
-                            hit.splits, hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines)
+                            hit.splits, hit.encoder, hit.tensors, hit.metric, hit.notes, 0.0, hit.baselines,
+                            learning_rates=hit.learning_rates)
         if check is not None:
             prepared.checks = check(Staged(prepared.cfg, hit.dataset, hit.splits, hit.notes, fresh=False))
-        return prepared
+        return resolve_settings(prepared)
     start = time.perf_counter()
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
@@ -142,7 +146,48 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[S
     if use_cache:
         _CACHE.clear()  # one data set at a time: tensors can be large
         _CACHE[key] = prepared
+    return resolve_settings(prepared)
+
+
+def resolve_settings(prepared: Prepared) -> Prepared:
+    """Fill in what the config leaves to the data, into `prepared.cfg` (and so into the run folder's
+    config.yaml): the architecture (`model.kind: auto`, `model.channels` by image size) and, when
+    `train.lr` is `auto`, the learning rate a range test finds (fastai's `lr_find`), each with its reason."""
+    from tuneup.models.nets import resolve_architecture
+
+    cfg, found = prepared.cfg, []
+    arch = resolve_architecture(cfg.model, prepared.encoder.input_spec())
+    if arch:
+        cfg = cfg.with_overrides({k: v for k, (v, _) in arch.items()})
+        found += [Inferred(k, _show(v), why) for k, (v, why) in arch.items()]
+    if cfg.train.lr == "auto":
+        test = find_lr(prepared, cfg)
+        cfg = cfg.with_overrides({"train.lr": test.suggested})
+        found.append(Inferred("train.lr", f"{test.suggested:.2g}", f"learning-rate range test: the loss fell fastest "
+                              f"before its minimum near {test.at_minimum:.2g}; a tenth of that"))
+    prepared.cfg, prepared.settings = cfg, found
     return prepared
+
+
+def find_lr(prepared: Prepared, cfg: Config | None = None):
+    """The learning-rate range test (`train/lr_range.py`) for `cfg`'s model and optimizer on the prepared
+    training data, once per configuration (seeded: the same config finds the same rate)."""
+    from tuneup.runs import config_fingerprint
+    from tuneup.train.lr_range import STEPS, lr_range_test
+
+    cfg = (cfg or prepared.cfg).with_overrides({"train.lr": 1e-3})  # any rate: the test sets its own
+    key = config_fingerprint(cfg)
+    if key not in prepared.learning_rates:
+        with _progress.task("learning-rate range test", total=STEPS) as bar:
+            train, _ = training_tensors(prepared, cfg)
+            prepared.learning_rates[key] = lr_range_test(
+                build(prepared, cfg), train, cfg.train.batch_size, seed=cfg.train.seed,
+                on_step=lambda lr, loss: bar.advance(lr=f"{lr:.1e}", loss=f"{loss:.3g}"))
+    return prepared.learning_rates[key]
+
+
+def _show(value: Any) -> str:
+    return str(value) if not isinstance(value, list) else "[" + ", ".join(map(str, value)) + "]"
 
 
 def encode(ds: Dataset, splits: Splits, cfg: Config, lean: bool = False) -> tuple[Encoder, dict[str, Tensors]]:
@@ -432,6 +477,12 @@ def save_model(path: Path, model: torch.nn.Module, cfg: Config) -> None:
     write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
 
 
+def _early_stopping(trainer: Trainer) -> dict | None:
+    es = trainer.early
+    return None if es is None else {"watched": list(es.watch), "kept_on": es.keep_on, "quantity": es.quantity,
+                                    "patience": es.patience, "kept_learned": es.kept_learned}
+
+
 def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses) -> dict:
     metric, enc = prepared.metric, prepared.encoder
     ladder = {"human": cfg.human_level}
@@ -470,7 +521,11 @@ def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing,
             "epochs_run": fit.epochs_run,
             "best_epoch": fit.best_epoch,
             "stopped_early": fit.stopped_early,
+            "early_stopping": _early_stopping(trainer),
+            # always answering the training majority class (the mean): what "did not learn" is judged against
+            "chance_error": chance_error(trainer.head, trainer.scorer, metric, prepared.tensors["train"].y),
         },
+        "settings": [{"key": n.key, "value": n.value, "why": n.why} for n in prepared.settings],
         "timing": timing,
         "final": final,
         "test_evaluations": test_uses,

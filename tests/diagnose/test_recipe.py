@@ -12,8 +12,10 @@ from tuneup.diagnose.recipe import Context, remedies
 from tuneup.diagnose.schema import REMEDY
 from tuneup.runs import _flatten
 
-TABLE = {"name": "t", "data": {"train": {"path": "builtin:wine"}}}
-TWO = {"name": "t", "data": {"train": {"path": "builtin:digits-web"}, "target": {"path": "builtin:digits-phone"}}}
+# as a run folder's config.yaml holds them: the learning rate found, the architecture resolved
+TABLE = {"name": "t", "data": {"train": {"path": "builtin:wine"}}, "train": {"lr": 0.001}}
+TWO = {"name": "t", "data": {"train": {"path": "builtin:digits-web"}, "target": {"path": "builtin:digits-phone"}},
+       "model": {"channels": [16, 32, 64]}, "train": {"lr": 0.001}}
 
 CONFIGS = {
     "table defaults": (TABLE, {}, "mlp"),
@@ -27,7 +29,9 @@ CONFIGS = {
 
 
 def summary(kind: str, epochs_run: int = 50) -> dict:
-    return {"run": "r-001", "data": {"kind": kind, "split_sizes": {"train": 600, "dev": 200, "test": 200}},
+    return {"run": "r-001", "data": {"kind": kind, "split_sizes": {"train": 600, "dev": 200, "test": 200},
+                                     "image_shape": [1, 32, 32] if kind == "image" else None},
+            "ladder": {"train": 0.05, "dev": 0.1}, "human_level_error": None,
             "training": {"epochs_run": epochs_run, "stopped_early": False, "model": "mlp"}, "test_evaluations": 1}
 
 
@@ -48,8 +52,8 @@ def test_every_remedy_for_every_gap_validates_and_changes_the_config(case):
     cfg = tuneup.load_config(raw, overrides)
     kind = "image" if "target" in raw["data"] else "table"
     ctx = Context(cfg, summary(kind), model, CHECKS, mismatch() if kind == "image" else None)
-    found, advice = remedies(ctx, ["avoidable_bias", "variance", "data_mismatch", "dev_overfit"])
-    assert {r.gap for r in found} == {"avoidable_bias", "variance", "data_mismatch", "dev_overfit"} - (
+    found, advice = remedies(ctx, ["did_not_learn", "avoidable_bias", "variance", "data_mismatch", "dev_overfit"])
+    assert {r.gap for r in found} == {"did_not_learn", "avoidable_bias", "variance", "data_mismatch", "dev_overfit"} - (
         {"data_mismatch"} if kind == "table" else set())  # one table source: no target to learn from
     import jsonschema
 
@@ -87,5 +91,11 @@ def test_data_mismatch_remedies_use_what_was_measured():
     assert mismatch().image.reasons[0] in found[0].why and "tuneup errors r-001" in advice[0]
 
 
-def test_no_problem_no_remedies():
-    assert remedies(Context(tuneup.load_config(TABLE), summary("table"), "mlp"), []) == ([], [])
+def test_when_no_gap_is_a_problem_more_capacity_is_worth_a_try_while_the_training_error_leaves_room():
+    cfg = tuneup.load_config(TABLE)
+    found, advice = remedies(Context(cfg, summary("table"), "mlp"), [])
+    assert [r.gap for r in found] == ["ok", "ok"] and {k for r in found for k in r.set} == {"model.hidden"}
+    assert advice
+    fitted = summary("table")
+    fitted["ladder"]["train"] = 0.0
+    assert remedies(Context(cfg, fitted, "mlp"), [])[0] == []

@@ -43,3 +43,23 @@ def test_a_duration_is_spent_when_the_clock_passes_it(monkeypatch):
     assert not b.spent
     now[0] += 1
     assert b.spent and b.left() == 0 and b.describe() == "2m of wall time"
+
+
+def test_a_duration_keeps_its_reserve_and_starts_only_what_fits(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(budget_mod, "now", lambda: now[0])
+    b = Budget.parse("2m").start()
+    b.reserve = 20.0  # the final diagnosis and report
+    now[0] += 80
+    assert b.remaining() == 20.0 and not b.out_of_time()
+    assert b.can_start(epoch_seconds=5.0) and not b.can_start(epoch_seconds=7.0)  # 3 epochs must fit
+    assert b.left_text() == "40s of 2m left"
+    now[0] += 20
+    assert b.out_of_time() and b.spent and not b.can_start(epoch_seconds=0.1)
+
+
+def test_a_count_says_how_many_trainings_are_left_and_about_how_long():
+    b = Budget.parse(8).start()
+    b.spend(5)
+    assert b.remaining() is None and not b.out_of_time() and b.can_start(epoch_seconds=100.0)
+    assert b.left_text(per_training=50.0) == "3 of 8 trainings left (about 2m30s)"

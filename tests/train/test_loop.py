@@ -5,8 +5,9 @@ import pytest
 import torch
 
 import tuneup
+from tuneup import config
 from tuneup.exceptions import TrainingError
-from tuneup.train.loop import Callback, EarlyStopping, Trainer, predict, resolve_device
+from tuneup.train.loop import Callback, EarlyStopping, Trainer, parse_monitor, predict, resolve_device
 from tuneup.workflow import build, prepare
 
 WINE = {"name": "wine", "data": {"train": {"path": "builtin:wine"}},
@@ -20,12 +21,59 @@ def trained(overrides=None, callbacks=()):
     return prepared, trainer, result
 
 
+def _records(**series):
+    """Epoch records with the given per-split losses; train error 0.1 unless `train_error` says otherwise."""
+    n = len(next(iter(series.values())))
+    errors = series.pop("train_error", [0.1] * n)
+    return [{"train": {"error": errors[i]}, **{s: {"loss": v[i], "metric": v[i]} for s, v in series.items()}}
+            for i in range(n)]
+
+
 def test_early_stopping_rule():
     es = EarlyStopping(patience=2, min_delta=0.01)
-    seq = [1.0, 0.8, 0.795, 0.9]  # 0.795 is within min_delta: not an improvement
-    decisions = [es.update(v, e) for e, v in enumerate(seq, 1)]
+    records = _records(dev=[1.0, 0.8, 0.795, 0.9])  # 0.795 is within min_delta: not an improvement
+    decisions = [es.update(r, e) for e, r in enumerate(records, 1)]
     assert decisions == [(True, False), (True, False), (False, False), (False, True)]
-    assert es.best == 0.8 and es.best_epoch == 2
+    assert es.best["dev"] == 0.8 and es.best_epoch == 2
+
+
+def test_with_a_target_source_training_goes_on_while_train_dev_improves():
+    # the issue's web -> phone run: dev (phone) loss rises from epoch 2 while the network learns the web data
+    td = [2.1, 2.0, 1.9, 1.7, 1.5, 1.2, 1.0, 0.9, 0.9, 0.9, 0.9]
+    dev = [2.37, 2.36, 2.40, 2.50, 2.60, 2.80, 3.00, 3.20, 3.30, 3.40, 3.50]
+    evals = ["train_dev", "dev"]
+    es = EarlyStopping.for_fit(config.EarlyStopping(patience=3), evals, _metric(), chance=0.9)
+    assert es.watch == ("train_dev", "dev")
+    stops = [es.update(r, e)[1] for e, r in enumerate(_records(train_dev=td, dev=dev), 1)]
+    assert stops.index(True) == 10  # epoch 11: train-dev has not improved since epoch 8
+    only_dev = EarlyStopping.for_fit(config.EarlyStopping(patience=3, monitor="dev"), evals, _metric(), 0.9)
+    assert [only_dev.update(r, e)[1] for e, r in enumerate(_records(train_dev=td, dev=dev), 1)].index(True) == 4
+
+
+def test_an_epoch_at_chance_is_never_kept_over_one_that_learned():
+    # dev loss is lowest at epoch 1, when the network still answers at chance (train error 0.88 of chance 0.9)
+    es = EarlyStopping.for_fit(config.EarlyStopping(patience=5), ["dev"], _metric(), chance=0.9)
+    records = _records(dev=[2.3, 2.4, 2.5, 2.35, 2.6], train_error=[0.88, 0.6, 0.3, 0.2, 0.1])
+    kept = [es.update(r, e)[0] for e, r in enumerate(records, 1)]
+    assert kept == [True, True, False, True, False] and es.best_epoch == 4
+    # when no epoch learned, dev decides as usual
+    es = EarlyStopping.for_fit(config.EarlyStopping(patience=5), ["dev"], _metric(), chance=0.9)
+    for e, r in enumerate(_records(dev=[2.3, 2.2, 2.5], train_error=[0.9, 0.89, 0.9]), 1):
+        es.update(r, e)
+    assert es.best_epoch == 2
+
+
+def test_monitor_names():
+    assert parse_monitor("auto") == ("auto", False) and parse_monitor("metric") == ("auto", True)
+    assert parse_monitor("train_dev") == ("train_dev", False) and parse_monitor("dev_metric") == ("dev", True)
+    with pytest.raises(TrainingError, match="no train-dev split"):
+        EarlyStopping.for_fit(config.EarlyStopping(monitor="train_dev"), ["dev"], _metric(), None)
+
+
+def _metric():
+    from tuneup.errors.metrics import get_metric
+
+    return get_metric("accuracy", "multiclass")
 
 
 def test_restores_the_best_epochs_weights_from_a_planted_dev_loss(monkeypatch):

@@ -17,17 +17,19 @@ from typing import Any
 import numpy as np
 
 from tuneup.config import Diagnose
+from tuneup.diagnose import evidence
 from tuneup.diagnose import ladder as lad
 from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs
 from tuneup.diagnose.checks import Check, training_checks
-from tuneup.diagnose.lr_range import LRRange
+from tuneup.diagnose.evidence import Evidence
+from tuneup.train.lr_range import LRRange
 from tuneup.diagnose.mismatch import Mismatch
 from tuneup.diagnose.recipe import Context, Remedy, remedies
 from tuneup.diagnose.uncertainty import Measured, gap_interval, interval_of
 from tuneup.errors.metrics import Metric, get_metric
 from tuneup.runs import Run
 
-VERDICTS = (*lad.GAPS, "ok")
+VERDICTS = ("did_not_learn", *lad.GAPS, "ok")
 RUNG_NAMES = {"human": "human-level", "train": "training", "train_dev": "train-dev", "dev": "dev", "test": "test"}
 
 
@@ -56,6 +58,9 @@ class Diagnosis:
     holdout_ladder: dict[str, float | None] | None = None  # with K-fold: the single holdout model's ladder
     mismatch: Mismatch | None = None
     lr_range: LRRange | None = None
+    evidence: Evidence | None = None
+    versus: dict[str, str] = field(default_factory=dict)  # baseline -> beats | ties | worse than the network on dev
+    model_kind: str = ""  # the run's model: mlp | cnn | linear | hgb
 
     def to_dict(self) -> dict[str, Any]:
         iv = lambda d: {k: None if v is None else v.to_dict() for k, v in d.items()}  # noqa: E731
@@ -72,6 +77,7 @@ class Diagnosis:
             "lr_range": None if self.lr_range is None else
             {"suggested": self.lr_range.suggested, "at_minimum": self.lr_range.at_minimum,
              "steps": len(self.lr_range.lrs)},
+            "evidence": None if self.evidence is None else self.evidence.to_dict(), "versus": self.versus,
         }
 
     def fmt(self, value: float | None) -> str:
@@ -112,6 +118,9 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
     if tol is None:
         tol = lad.default_tolerance(summary["error_in_units"], ladder)
     verdict, problems = lad.verdict(gaps_iv, tol)
+    found = evidence.gather(run, summary, ladder)
+    if not found.learned:  # the gaps of a model that learned nothing say nothing about its data
+        verdict, problems = "did_not_learn", ["did_not_learn"]
     diag = Diagnosis(
         run=run.name, task=summary["task"], metric=summary["metric"], error_of=summary["error_of"],
         error_in_units=summary["error_in_units"], ladder=ladder,
@@ -120,14 +129,16 @@ def diagnose(run: Run | str, tolerance: float | None = None, confidence: float |
         tolerance=tol, confidence=settings.confidence, method=_method(summary, settings),
         baselines={n: {s: v.get("error") for s, v in b["splits"].items()}
                    for n, b in summary.get("baselines", {}).items()},
-        reference=reference, holdout_ladder=summary["ladder"] if "folds" in summary else None,
+        reference=reference, holdout_ladder=summary["ladder"] if "folds" in summary else None, evidence=found,
+        model_kind=summary["training"]["model"],
     )
     diag.checks = training_checks(run.history, summary["training"], cfg.train.epochs,
                                   cfg.train.early_stopping is not None, "avoidable_bias" in problems, diag.fmt)
     if measure:
         diag.mismatch, diag.lr_range = _measurements(run, cfg, problems)
+    diag.versus = compare_baselines(run, rungs_iv.get("dev"), settings)
     ctx = Context(cfg, summary, summary["training"]["model"], diag.checks, diag.mismatch, diag.lr_range,
-                  _more_data(run))
+                  _more_data(run), found, diag.versus, tol)
     diag.remedies, diag.advice = remedies(ctx, problems)
     diag.sentence = sentence(diag)
     diag.notes = _notes(diag, summary, cfg.train.early_stopping is not None)
@@ -169,17 +180,45 @@ def gap_intervals(rungs: dict[str, Measured | None], confidence: float,
     return out
 
 
+def compare_baselines(run: Run, dev: Interval | None, settings: Diagnose) -> dict[str, str]:
+    """How each baseline's dev error compares with the network's, beyond the noise: paired on the same dev
+    examples when the run kept the baseline's predictions, else against the network's dev interval."""
+    from tuneup.diagnose.bootstrap import paired_difference
+
+    out: dict[str, str] = {}
+    summary = run.summary
+    for name, b in summary.get("baselines", {}).items():
+        err = (b.get("splits", {}).get("dev") or {}).get("error")
+        if name == "majority" or name == summary["training"]["model"] or err is None or dev is None:
+            continue
+        frame = baseline_predictions(run, name, "dev")
+        if frame is not None:
+            d = paired_difference(run.predictions("dev"), frame, summary["metric"], summary["task"],
+                                  run.encoder.classes, settings.resamples, settings.confidence, settings.seed)
+            out[name] = "beats" if d.beats else "worse" if d.worse else "ties"
+        else:
+            out[name] = "beats" if err < dev.low else "worse" if err > dev.high else "ties"
+    return out
+
+
+def baseline_predictions(run: Run, name: str, split: str):
+    """A baseline's predictions on `split`, when the run kept them (same columns as the network's)."""
+    import pandas as pd
+
+    path = run.path / "baselines" / name / f"{split}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
 def _measurements(run: Run, cfg, problems: list[str]) -> tuple[Mismatch | None, LRRange | None]:
     mismatch = lr = None
     if "data_mismatch" in problems:
         from tuneup.diagnose.mismatch import measure_mismatch
 
         mismatch = measure_mismatch(run)
-    if problems[:1] == ["avoidable_bias"]:  # the verdict: worth a hundred training steps to find the rate
-        from tuneup.diagnose.lr_range import lr_range_test
-        from tuneup.workflow import prepare
+    if problems[:1] in (["avoidable_bias"], ["did_not_learn"]):  # the verdict: worth a range test to find the rate
+        from tuneup.workflow import find_lr, prepare
 
-        lr = lr_range_test(prepare(cfg), cfg, seed=cfg.train.seed)
+        lr = find_lr(prepare(cfg), cfg)
     return mismatch, lr
 
 
@@ -223,6 +262,8 @@ def bias_reference(summary: dict, ladder: dict) -> dict[str, Any]:
 
 
 GAP_WORDS = {
+    "did_not_learn": "the network did not learn from its training data; the learning rate, the number of epochs or "
+                     "the architecture is the problem, not the amount of data or the network's size",
     "avoidable_bias": "the network does not fit its training data as well as it could (underfitting)",
     "variance": "the network does much better on its training data than on unseen data of the same kind (overfitting)",
     "data_mismatch": "the network does worse on the data that matters than on held-out data like its training data",
@@ -237,6 +278,10 @@ def sentence(d: Diagnosis) -> str:
         shown = [g for g, v in d.intervals["gaps"].items() if v is not None]
         return (f"ok: no gap ({', '.join(g.replace('_', ' ') for g in shown)}) is clearly above zero and above the "
                 f"tolerance of {_points(d.tolerance, d)}; nothing here says which lever to pull next")
+    if d.verdict == "did_not_learn":
+        ev = d.evidence
+        return (f"did not learn: training error {d.fmt(d.ladder['train'])} is at or near chance level "
+                f"({d.fmt(ev.chance)}, always answering the most common class or the mean): {GAP_WORDS[d.verdict]}")
     g = d.intervals["gaps"][d.verdict]
     lo, hi = lad.gap_steps(d.ladder)[d.verdict]
     ref = d.reference
@@ -286,11 +331,18 @@ def _notes(d: Diagnosis, summary: dict, early_stopping: bool) -> list[str]:
         notes.append(f"errors and gaps are in the target's units ({d.metric}), not shares of examples; the tolerance is "
                      f"{d.tolerance:.4g}")
     dev = d.ladder.get("dev")
-    level = [f"{name} {d.fmt(errs['dev'])}" for name, errs in d.baselines.items()
-             if dev is not None and errs.get("dev") is not None and errs["dev"] <= dev and name != "majority"]
-    if level:
-        notes.append(f"on dev the network ({d.fmt(dev)}) does no better than the {' and '.join(level)} baseline"
-                     f"{'s' if len(level) > 1 else ''}: until it does, a simple model is the one to beat")
+    for how in ("beats", "ties"):
+        names = [f"{n} ({d.fmt(d.baselines[n]['dev'])})" for n, v in d.versus.items() if v == how]
+        if not names:
+            continue
+        one = len(names) == 1
+        who = f"the {' and the '.join(names)} baseline{'' if one else 's'}"
+        if how == "beats":
+            notes.append(f"on dev {who} beat{'s' if one else ''} the {d.model_kind} ({d.fmt(dev)}) beyond the noise: "
+                         "`tuneup improve` tries it as the model (model.kind)")
+        else:
+            notes.append(f"on dev {who} {'is' if one else 'are'} as good as the {d.model_kind} ({d.fmt(dev)}) within "
+                         "the noise: a simpler model may be the one to keep")
     if early_stopping and d.ladder.get("dev") is not None:
         notes.append("dev chose the epoch (early stopping keeps the best dev epoch), so the dev error is slightly "
                      "optimistic; test, evaluated once with --final, is not")

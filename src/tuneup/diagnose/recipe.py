@@ -14,7 +14,8 @@ from typing import Any
 from tuneup.config import Config
 from tuneup.data.split import holdout_share
 from tuneup.diagnose.checks import Check
-from tuneup.diagnose.lr_range import LRRange
+from tuneup.diagnose.evidence import Evidence
+from tuneup.train.lr_range import LRRange
 from tuneup.diagnose.mismatch import Mismatch
 
 MAX_WIDTH = 4096
@@ -45,6 +46,10 @@ class Context:
     mismatch: Mismatch | None = None
     lr_range: LRRange | None = None
     more_data: str | None = None  # the learning curve's answer, when one exists for this config
+    evidence: Evidence | None = None  # chance level, the history's best epoch, what the data checks measured
+    # baseline name -> how it compares with the network on dev: "beats" | "ties" | "worse" (beyond the noise)
+    baselines: dict[str, str] = field(default_factory=dict)
+    tolerance: float = 0.01
 
     @property
     def kind(self) -> str:
@@ -60,14 +65,14 @@ class Context:
 
 def remedies(ctx: Context, problems: list[str]) -> tuple[list[Remedy], list[str]]:
     """Ranked remedies and advice for the problem gaps (largest first), without repeats."""
-    out: list[Remedy] = []
+    out: list[Remedy] = family_switch(ctx, problems[0] if problems else "ok", plausible=not problems)
     advice: list[str] = []
-    for gap in problems:
+    for gap in problems or ["ok"]:
         r, a = CATALOG[gap](ctx)
         out += r
         advice += a
     unstable = ctx.check("unstable")
-    if unstable and "avoidable_bias" not in problems:  # an unstable loss is worth fixing whatever the verdict
+    if unstable and not {"avoidable_bias", "did_not_learn"} & set(problems):  # worth fixing whatever the verdict
         out.append(_lower_lr(ctx, unstable))
     seen: list[dict] = []
     unique = []
@@ -76,6 +81,48 @@ def remedies(ctx: Context, problems: list[str]) -> tuple[list[Remedy], list[str]
             seen.append(r.set)
             unique.append(r)
     return unique, advice
+
+
+# ---- another model family ------------------------------------------------------------------------------
+FAMILIES = {"linear": "a linear model (scikit-learn's LogisticRegression / LinearRegression)",
+            "hgb": "gradient-boosted trees (scikit-learn's HistGradientBoosting)"}
+
+
+def family_switch(ctx: Context, gap: str, plausible: bool) -> list[Remedy]:
+    """The seeds' "try similar algorithms and keep the best": a baseline fitted on the same splits that
+    beats the network on dev beyond the noise is a model worth training as the model (`model.kind`); when
+    nothing else is wrong (`plausible`), one that is as good as the network is worth a try too."""
+    import typing
+
+    from tuneup.config import Model
+
+    kinds = typing.get_args(Model.model_fields["kind"].annotation)
+    out = []
+    for name, how in ctx.baselines.items():
+        if name not in FAMILIES or name not in kinds or ctx.model == name:
+            continue
+        if not (how == "beats" or (plausible and how == "ties")):
+            continue
+        said = "beats the network on dev beyond the noise" if how == "beats" else "is as good as the network on dev"
+        out.append(Remedy(gap, f"{FAMILIES[name]} as the model", f"the {name} baseline {said}; as the model it is "
+                          "diagnosed, analysed, exported and served like the network", {"model.kind": name}))
+    return out
+
+
+def ok(ctx: Context) -> tuple[list[Remedy], list[str]]:
+    """No gap is a problem: more capacity is still plausible while the training error is above the tolerance."""
+    out: list[Remedy] = []
+    train = ctx.summary["ladder"].get("train")
+    if ctx.model in ("mlp", "cnn") and train is not None and train > ctx.tolerance:
+        wider, deeper = _wider(ctx), _deeper(ctx)
+        out += [Remedy("ok", r.action, f"{r.why}; the training error ({100 * train:.1f}% or {train:.3g}) leaves room",
+                       r.set) for r in (wider, deeper)]
+    advice = ["more data of the kind that matters (the target source), or better features: no gap says which "
+              "model change would help", "a hyperparameter sweep over the classic levers: tuneup sweep CONFIG"]
+    if ctx.summary.get("human_level_error") is None:
+        advice.append("the error a person makes here (human_level_error in the config): avoidable bias is judged "
+                      "against the best baseline until then")
+    return out, advice
 
 
 # ---- avoidable bias ----------------------------------------------------------------------------------
@@ -112,16 +159,16 @@ def avoidable_bias(ctx: Context) -> tuple[list[Remedy], list[str]]:
     return [r for r in out if r], advice
 
 
-def _lower_lr(ctx: Context, check: Check) -> Remedy:
+def _lower_lr(ctx: Context, check: Check, gap: str = "avoidable_bias") -> Remedy:
     lr = ctx.cfg.train.lr
-    return Remedy("avoidable_bias", "a 3x lower learning rate", check.message, {"train.lr": _round(lr / 3)})
+    return Remedy(gap, "a 3x lower learning rate", check.message, {"train.lr": _round(lr / 3)})
 
 
-def _range_tested_lr(ctx: Context) -> Remedy | None:
+def _range_tested_lr(ctx: Context, gap: str = "avoidable_bias") -> Remedy | None:
     test, lr = ctx.lr_range, ctx.cfg.train.lr
     if test is None or not (test.suggested >= 3 * lr or test.suggested <= lr / 3):
         return None
-    return Remedy("avoidable_bias", f"learning rate {_round(test.suggested):g} (range test)",
+    return Remedy(gap, f"learning rate {_round(test.suggested):g} (range test)",
                   f"a learning-rate range test ({len(test.lrs)} steps from {test.lrs[0]:.0e}) found the loss lowest "
                   f"near {test.at_minimum:.2g}, so about {_round(test.suggested):g}; the run used {lr:g}",
                   {"train.lr": _round(test.suggested)})
@@ -153,6 +200,51 @@ def _deeper(ctx: Context) -> Remedy:
 def _train_longer(ctx: Context, why: str) -> Remedy:
     epochs = min(ctx.cfg.train.epochs * 2, 100_000)
     return Remedy("avoidable_bias", f"train longer: {epochs} epochs", why, {"train.epochs": epochs})
+
+
+# ---- did not learn -----------------------------------------------------------------------------------
+def did_not_learn(ctx: Context) -> tuple[list[Remedy], list[str]]:
+    """Optimisation, not capacity: a network at chance on its own training data is not helped by a bigger one."""
+    from tuneup.models.nets import auto_channels
+
+    g, m, t = "did_not_learn", ctx.cfg.model, ctx.cfg.train
+    out: list[Remedy | None] = []
+    unstable = ctx.check("unstable")
+    if unstable:
+        out.append(_lower_lr(ctx, unstable, g))
+    out.append(_range_tested_lr(ctx, g))
+    if not unstable and not any(r and "train.lr" in r.set for r in out):
+        lr = _round(min(t.lr * 10, 1.0))
+        out.append(Remedy(g, f"a 10x higher learning rate ({lr:g})", f"at {t.lr:g} the weights barely moved: the "
+                          "training loss stayed where it started", {"train.lr": lr}))
+    if ctx.kind == "image" and ctx.model == "mlp":
+        out.append(Remedy(g, "a CNN instead of an MLP", "convolutions learn local shapes from far fewer examples "
+                          "than an MLP on raw pixels", {"model.kind": "cnn"}))
+    shape = ctx.summary["data"].get("image_shape")
+    if ctx.model == "cnn" and shape and (m.channels != auto_channels(shape) or m.head_grid != 4):
+        default = auto_channels(shape)
+        out.append(Remedy(g, f"the default architecture (channels {default}, a 4x4 head)",
+                          f"channels {m.channels} with a {m.head_grid}x{m.head_grid} head: the measured default for "
+                          f"{shape[1]}x{shape[2]} images fits in far fewer epochs",
+                          {"model.channels": default, "model.head_grid": 4}))
+    if t.optimizer == "sgd":
+        out.append(Remedy(g, "Adam instead of plain SGD", "adaptive steps per weight start learning at rates where "
+                          "plain SGD stalls", {"train.optimizer": "adam", "train.lr": 0.001}))
+    epochs = ctx.summary["training"]["epochs_run"]
+    if epochs < min(t.epochs, 20) or epochs >= t.epochs:
+        more = min(max(2 * t.epochs, 20), 100_000)
+        out.append(Remedy(g, f"train longer: {more} epochs", f"{epochs} epochs ran", {"train.epochs": more}))
+    if m.dropout >= 0.5:
+        out.append(Remedy(g, "no dropout", f"dropout {m.dropout:g} drowns the signal", {"model.dropout": 0.0}))
+    if t.weight_decay >= 0.01:
+        out.append(Remedy(g, "no weight decay", f"weight decay {t.weight_decay:g} pulls every weight back to zero",
+                          {"train.weight_decay": 0.0}))
+    if not m.batch_norm and ctx.model in ("mlp", "cnn"):
+        out.append(Remedy(g, "batch norm", "normalised layer inputs make training far less sensitive to the "
+                          "learning rate and the initialisation", {"model.batch_norm": True}))
+    advice = ["if nothing here helps, check that the target can be predicted from these inputs at all: the "
+              "baselines' training errors show what a simple model finds"]
+    return [r for r in out if r], advice
 
 
 # ---- variance ----------------------------------------------------------------------------------------
@@ -263,7 +355,8 @@ def _fewer_rounds(ctx: Context) -> str:
 
 
 CATALOG: dict[str, Callable[[Context], tuple[list[Remedy], list[str]]]] = {
-    "avoidable_bias": avoidable_bias, "variance": variance, "data_mismatch": data_mismatch, "dev_overfit": dev_overfit,
+    "did_not_learn": did_not_learn, "avoidable_bias": avoidable_bias, "variance": variance, "ok": ok,
+    "data_mismatch": data_mismatch, "dev_overfit": dev_overfit,
 }
 
 

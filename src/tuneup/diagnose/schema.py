@@ -22,7 +22,7 @@ REMEDY = {
     "type": "object",
     "required": ["gap", "action", "why", "set"],
     "properties": {
-        "gap": {"enum": list(GAPS)}, "action": {"type": "string", "minLength": 1},
+        "gap": {"enum": ["did_not_learn", *GAPS, "ok"]}, "action": {"type": "string", "minLength": 1},
         "why": {"type": "string", "minLength": 1},
         "set": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": r"^[a-z_]+(\.[a-z_]+)+$"}},
     },
@@ -47,9 +47,9 @@ DIAGNOSIS_SCHEMA = {
         "error_of": {"type": "string"},
         "ladder": _keyed(RUNGS, _NUMBER_OR_NULL),
         "gaps": _keyed(GAPS, _NUMBER_OR_NULL),
-        "verdict": {"enum": [*GAPS, "ok"]},
+        "verdict": {"enum": ["did_not_learn", *GAPS, "ok"]},
         "sentence": {"type": "string"},
-        "problems": {"type": "array", "items": {"enum": list(GAPS)}},
+        "problems": {"type": "array", "items": {"enum": ["did_not_learn", *GAPS]}},
         "remedies": {"type": "array", "items": REMEDY},
         "intervals": {
             "type": "object", "required": ["ladder", "gaps"],

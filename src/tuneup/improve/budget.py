@@ -3,8 +3,10 @@
     Budget.parse("8")       # eight candidate trainings (the starting run and --final's retrain not counted)
     Budget.parse("20m")     # twenty minutes of wall time, the starting run included; 90s, 1h, 1h30m too
 
-A duration is checked before each candidate (or each ensemble of candidates) starts: a training under
-way is finished, never cut off, so the loop can run over by one training.
+A duration is a deadline: a candidate starts only while a few of its epochs still fit before it, and
+one under way stops after the epoch that reaches it (keeping its best epoch so far, a complete run
+folder), so the session ends within a few epochs of the budget. What the session does after its
+last training (a diagnosis and the report) is kept in reserve: `reserve` seconds before the end.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class Budget:
     text: str = ""
     started: float = 0.0  # set by start()
     used: int = 0  # candidate trainings done so far
+    reserve: float = 0.0  # seconds kept for what follows the last training (the final diagnosis and report)
 
     @classmethod
     def parse(cls, value: "str | int | float | Budget") -> "Budget":
@@ -60,11 +63,30 @@ class Budget:
         """Candidate trainings still allowed now: a count, or None for 'as many as time allows' (0 when spent)."""
         if self.trainings is not None:
             return max(self.trainings - self.used, 0)
-        return 0 if self.elapsed >= self.seconds else None
+        return 0 if self.out_of_time() else None
 
     @property
     def spent(self) -> bool:
         return self.left() == 0
+
+    def remaining(self) -> float | None:
+        """Seconds left for training (the reserve set aside), or None for a count budget."""
+        if self.seconds is None:
+            return None
+        return self.seconds - self.reserve - self.elapsed
+
+    def out_of_time(self) -> bool:
+        """Training under way should stop now (a duration budget whose deadline has come)."""
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def can_start(self, epoch_seconds: float | None, epochs: int = 3) -> bool:
+        """A new candidate is worth starting: trainings are left and, for a duration, `epochs` of about
+        `epoch_seconds` each still fit before the deadline."""
+        if self.spent:
+            return False
+        left = self.remaining()
+        return left is None or left > epochs * (epoch_seconds or 0.0)
 
     def spend(self, n: int = 1) -> None:
         self.used += n
@@ -73,6 +95,22 @@ class Budget:
         if self.trainings is not None:
             return f"{self.trainings} candidate training{'s' if self.trainings != 1 else ''}"
         return f"{self.text} of wall time"
+
+    def left_text(self, per_training: float | None = None) -> str:
+        """What is left, for a progress line: '3 of 8 trainings left (about 2m10s)' or '4m05s of 8m left'."""
+        if self.trainings is not None:
+            n = max(self.trainings - self.used, 0)
+            eta = f" (about {clock(n * per_training)})" if per_training and n else ""
+            return f"{n} of {self.trainings} trainings left{eta}"
+        return f"{clock(max(self.seconds - self.elapsed, 0.0))} of {self.text} left"
+
+
+def clock(seconds: float) -> str:
+    """90 -> '1m30s'; 3725 -> '1h02m'."""
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
 
     def to_dict(self) -> dict:
         return {"trainings": self.trainings, "seconds": self.seconds, "text": self.text, "used": self.used,

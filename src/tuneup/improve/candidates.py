@@ -39,7 +39,7 @@ def plan_step(diag: Diagnosis, incumbent: Config, tried: set[str]) -> Plan:
     """Untried candidates for the first problem gap (verdict first) that has any; `tried` holds the
     fingerprints of every config trained so far (the incumbent's included)."""
     skipped: list[str] = []
-    for gap in diag.problems:
+    for gap in diag.problems or ["ok"]:  # ok: what is still plausible (another family, more capacity)
         remedies = [r for r in diag.remedies if r.gap == gap]
         found = _candidates(remedies, incumbent, tried, skipped)
         if found:

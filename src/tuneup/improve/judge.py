@@ -1,11 +1,16 @@
-"""Keep a candidate only if it beats the incumbent beyond the noise, on dev, never on test.
+"""Keep a candidate only if it beats the incumbent beyond the noise, on dev, never on test, and only if it
+learned something.
 
 Each candidate is compared with the incumbent by a paired bootstrap of their dev errors on the dev
 examples both were measured on (`error_difference`: the same resamples for both, so what they share
 cancels out; candidates that re-split the data are compared on the examples still in both dev sets).
 The loop picks the best of several candidates, so a lucky one would beat the incumbent by chance
 more often than the interval's confidence says: the intervals are widened by Bonferroni over the
-candidates of the step (95% for one candidate, 99% for five).
+candidates of the step (95% for one candidate, 99% for five). A candidate still at or near chance on its
+own training data (it did not learn: `diagnose/evidence.py`) is never kept, whatever dev says.
+
+Candidates are judged one by one as they finish (`judge_one`, so progress can say how each did), and
+the step keeps the best of those that beat the incumbent (`pick`).
 """
 from __future__ import annotations
 
@@ -14,45 +19,67 @@ from dataclasses import dataclass
 from tuneup.config import Diagnose
 from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval
 from tuneup.runs import Run
+from tuneup.train.loop import LEARNED
 
 
 @dataclass
 class Judgement:
     dev: Interval  # the candidate's own dev error (on its own dev set)
     difference: ErrorDifference  # candidate - incumbent on the shared dev examples
-    outcome: str = ""  # kept | beats | within noise | worse
+    learned: bool = True  # the candidate's training error is clearly below chance
+    outcome: str = ""  # kept | beats | within noise | worse | did not learn
     why: str = ""
 
 
-def judge(incumbent: Run, candidates: list[Run], settings: Diagnose, fmt) -> tuple[list[Judgement], int | None]:
-    """Judgements in the candidates' order, and the index of the one to keep (None: keep the incumbent).
+def judge_one(incumbent: Run, candidate: Run, settings: Diagnose, k: int, fmt) -> Judgement:
+    """`candidate` against `incumbent`, at a confidence widened for the `k` candidates of its step.
     `fmt(value, unit=True, signed=False)` writes an error difference in points or the target's units."""
-    if not candidates:
-        return [], None
-    confidence = 1 - (1 - settings.confidence) / len(candidates)
-    out = []
-    for run in candidates:
-        s = run.summary
-        dev = error_interval(run.predictions("dev"), s["metric"], s["task"], run.encoder.classes,
-                             settings.resamples, settings.confidence, settings.seed)
-        diff = error_difference(incumbent, run, "dev", settings.resamples, confidence, settings.seed)
-        out.append(Judgement(dev, diff))
-    beaters = [i for i, j in enumerate(out) if j.difference.beats]
-    best = min(beaters, key=lambda i: out[i].difference.difference.value) if beaters else None
-    for i, j in enumerate(out):
-        j.outcome, j.why = _verdict(j.difference, i == best, fmt, len(candidates), confidence)
-        if j.outcome == "beats":
-            j.why += f", but {candidates[best].name} beats it by more"
-    return out, best
+    s = candidate.summary
+    dev = error_interval(candidate.predictions("dev"), s["metric"], s["task"], candidate.encoder.classes,
+                         settings.resamples, settings.confidence, settings.seed)
+    confidence = step_confidence(settings, k)
+    diff = error_difference(incumbent, candidate, "dev", settings.resamples, confidence, settings.seed)
+    j = Judgement(dev, diff, learned(s))
+    j.outcome, j.why = _verdict(j, fmt, k, confidence)
+    return j
 
 
-def _verdict(d: ErrorDifference, kept: bool, fmt, k: int, confidence: float) -> tuple[str, str]:
+def pick(judgements: list[Judgement], names: list[str]) -> int | None:
+    """The index of the candidate to keep (the largest improvement among those that beat the incumbent
+    and learned), or None; the other beaters are told who beat them by more."""
+    beaters = [i for i, j in enumerate(judgements) if j.outcome == "beats"]
+    best = min(beaters, key=lambda i: judgements[i].difference.difference.value) if beaters else None
+    for i in beaters:
+        if i == best:
+            judgements[i].outcome = "kept"
+        else:
+            judgements[i].why += f", but {names[best]} beats it by more"
+    return best
+
+
+def step_confidence(settings: Diagnose, k: int) -> float:
+    return 1 - (1 - settings.confidence) / max(k, 1)
+
+
+def learned(summary: dict) -> bool:
+    """The run's training error is clearly below chance (always answering the majority class / the mean)."""
+    from tuneup.diagnose.evidence import chance_level
+
+    chance, train = chance_level(summary), summary["ladder"].get("train")
+    return chance is None or train is None or train <= LEARNED * chance
+
+
+def _verdict(j: Judgement, fmt, k: int, confidence: float) -> tuple[str, str]:
+    d = j.difference
     iv = d.difference
     better = f"{fmt(-iv.value)} [{fmt(-iv.high, False)}, {fmt(-iv.low, False)}]"
     shared = f" on {d.n_common} shared dev examples" if d.n_common < max(d.n_incumbent, d.n_candidate) else ""
     conf = f"{confidence:.1%}".replace(".0%", "%") + (f", Bonferroni over {k}" if k > 1 else "")
+    if not j.learned:
+        return "did not learn", ("did not learn: its training error is at or near chance, so whatever dev says it "
+                                 "is not kept")
     if d.beats:
-        return ("kept" if kept else "beats"), f"beats the incumbent by {better}{shared} ({conf})"
+        return "beats", f"beats the incumbent by {better}{shared} ({conf})"
     if d.worse:
         worse = f"{fmt(iv.value)} [{fmt(iv.low, False)}, {fmt(iv.high, False)}]"
         return "worse", f"worse than the incumbent by {worse}{shared} ({conf})"

@@ -7,8 +7,10 @@
 The loop: run the starting configuration (or reuse a finished run of exactly it) -> diagnose -> the
 remedies of the dominant gap, each at a few strengths, become candidate runs -> train them (as one
 vectorised ensemble where they differ only in optimizer settings) -> keep the best on dev only if it
-beats the incumbent beyond the noise -> diagnose again -> repeat until the budget is spent, the
-target dev error is reached, the verdict is ok, or nothing is left to try.
+beats the incumbent beyond the noise and learned something -> diagnose again -> repeat until the budget
+is spent, the target dev error is reached, or nothing is left to try. When the verdict is ok, what is
+still plausible (another model family that a baseline says is as good, more capacity) is tried before
+the loop ends with its reason and the next step.
 
 Test is never looked at while choosing: runs in the loop are not evaluated on test, diagnoses see
 train, train-dev and dev only, and judgements read dev predictions only. With `final=True` the chosen
@@ -34,13 +36,16 @@ from tuneup.diagnose.diagnosis import Diagnosis, diagnose
 from tuneup.exceptions import UserError
 from tuneup.improve.budget import Budget
 from tuneup.improve.candidates import plan_step
-from tuneup.improve.judge import judge
+from tuneup.improve.judge import Judgement, judge_one, pick
 from tuneup.improve.result import IMPROVE_JSON, ImproveResult, Step, Tried
 from tuneup.improve.training import CandidateTrainer, Trained
+from tuneup.render import GAP_LABELS, fmt_error, interval_text
 from tuneup.sweep.candidate import train_candidate
 
 DEFAULT_BUDGET = "8"
 MAX_PER_STEP = 6  # candidates per step: the rest of the budget is left for the steps after a re-diagnosis
+# a duration budget keeps this much for the last diagnosis and the report: twice a diagnosis, and a few seconds
+RESERVE_FACTOR, RESERVE_S = 2.0, 5.0
 
 
 def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, budget: str | int | Budget = DEFAULT_BUDGET,
@@ -63,7 +68,7 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     budget.start()
     session_dir = rd.new_run_dir(cfg.runs_path(), f"{cfg.name}-improve")  # -001, -002: the sessions
     try:
-        start, reused = _start(cfg, session_dir.name, progress)
+        start, reused = _start(cfg, session_dir.name, progress, budget)
     except BaseException:
         shutil.rmtree(session_dir, ignore_errors=True)  # nothing done: nothing left behind
         raise
@@ -81,15 +86,19 @@ def check_target(target: float | None, metric) -> None:
                         "give e.g. --target 0.05 for 5%")
 
 
-def _start(cfg: Config, session: str, progress: bool) -> tuple[rd.Run, bool]:
-    """A finished run of exactly this config (not evaluated on test, with dev), or a new one."""
+def _start(cfg: Config, session: str, progress: bool, budget: Budget) -> tuple[rd.Run, bool]:
+    """A finished run of exactly this config (not evaluated on test, with dev), or a new one (stopped at
+    the budget's deadline if it gets there)."""
     from tuneup.workflow import _absolute_paths
 
     found = find_finished(_absolute_paths(cfg))
     if found is not None:
         _progress.info(f"reusing {found.name}: a finished run of exactly this configuration")
         return found, True
-    return train_candidate(cfg, name=f"{session}-start", progress=progress).run, False
+    _progress.info(f"training the starting configuration as {session}-start")
+    run = train_candidate(cfg, name=f"{session}-start", progress=progress,
+                          on_epoch=lambda record: budget.out_of_time()).run
+    return run, False
 
 
 def find_finished(cfg: Config) -> rd.Run | None:
@@ -116,6 +125,7 @@ class _Loop:
         self.dir, self.start, self.budget, self.target = session_dir, start, budget, target
         self.progress, self.per_step = progress, per_step
         self.incumbent = start
+        self.durations: list[float] = []  # seconds of each candidate training: what is left, estimated
         self.tried = {rd.config_fingerprint(start.config)}
         self.settings = start.config.diagnose  # confidence, resamples and seed of every interval
         summary, dev = start.summary, self._dev(start)
@@ -129,20 +139,23 @@ class _Loop:
     def run(self, final: bool) -> ImproveResult:
         r = self.result
         began = time.perf_counter()
-        diag = diagnose(self.incumbent)
-        total = self.budget.trainings
-        with _progress.task(f"improve {r.session}", total=total) as task:
-            trainer = CandidateTrainer(r.session, task)
+        diag = self._diagnose()
+        with _progress.task(f"improve {r.session}", total=self.budget.trainings) as task:
+            trainer = CandidateTrainer(r.session, self.budget, task)
+            trainer.epoch_seconds = self.start.summary.get("timing", {}).get("per_epoch_s")
             while not (reason := self._stop_reason(diag)):
                 step = self._step(diag, trainer, task)
                 if step is None:
-                    reason = ("nothing left to try: every remedy for the problem gaps "
-                              f"({', '.join(g.replace('_', ' ') for g in diag.problems)}) was tried at every strength")
+                    reason = self._nothing_left(diag)
+                    break
+                if not step.tried:  # nothing could start: the budget ran out before a candidate fit
+                    reason = self._stop_reason(diag) or self._budget_words()
                     break
                 if step.kept:
-                    diag = diagnose(self.incumbent)
+                    diag = self._diagnose()
                 self._save(diag, began)
         r.stopped = reason
+        _progress.info(f"stopped: {reason}")
         self._conclude(diag)
         if final:
             from tuneup.improve.final import retrain_on_train_and_dev
@@ -151,6 +164,14 @@ class _Loop:
         r.finished = True
         self._save(diag, began)
         return r
+
+    def _diagnose(self) -> Diagnosis:
+        """The incumbent's diagnosis; its cost sets how much of a duration budget is kept for the last one
+        (and the report that follows the session)."""
+        t0 = time.perf_counter()
+        diag = diagnose(self.incumbent)
+        self.budget.reserve = max(self.budget.reserve, RESERVE_FACTOR * (time.perf_counter() - t0) + RESERVE_S)
+        return diag
 
     # ---- one step ------------------------------------------------------------------------------------
     def _step(self, diag: Diagnosis, trainer: CandidateTrainer, task) -> Step | None:
@@ -163,16 +184,16 @@ class _Loop:
         step = Step(index, self.incumbent.name, diag.verdict, plan.gap, diag.intervals["gaps"].get(plan.gap),
                     self._dev(self.incumbent), skipped=plan.skipped)
         self.result.steps.append(step)
-        _progress.info(f"step {index}: {plan.gap.replace('_', ' ')} "
-                       f"{self.result.fmt(diag.gaps.get(plan.gap))} on {self.incumbent.name}; "
-                       f"trying {len(cands)} candidate{'s' if len(cands) != 1 else ''}")
-        trained = trainer.train(cands, index, self.budget)
+        what = ("the verdict is ok; trying what is still plausible" if plan.gap == "ok"
+                else f"{GAP_LABELS.get(plan.gap, plan.gap)} {self.result.fmt(diag.gaps.get(plan.gap))}")
+        _progress.info(f"step {index}: {what} on {self.incumbent.name}; "
+                       f"{len(cands)} candidate{'s' if len(cands) != 1 else ''} ({self.budget.left_text()})")
+        judged: dict[str, Judgement] = {}
+        trained = trainer.train(cands, index, on_done=lambda t: self._finished(t, judged, len(cands), trainer, task))
         self.tried |= {t.candidate.fingerprint for t in trained}
-        task.advance(len(trained))
         runs = [t for t in trained if t.run is not None]
-        judgements, best = judge(self.incumbent, [t.run for t in runs], self.settings, self.result.fmt)
-        verdicts = {t.name: j for t, j in zip(runs, judgements)}
-        step.tried = [_tried(t, verdicts.get(t.name)) for t in trained]
+        best = pick([judged[t.name] for t in runs], [t.name for t in runs])
+        step.tried = [_tried(t, judged.get(t.name)) for t in trained]
         if best is not None:
             chosen = runs[best]
             step.kept = chosen.name
@@ -180,19 +201,50 @@ class _Loop:
             self.result.changes.update(chosen.candidate.strength.set)
             self.result.best, self.result.best_dev = chosen.name, self._dev(chosen.run)
             task.update(best=f"{self.result.fmt(self.result.best_dev.value, unit=False)} ({chosen.name})")
-        for t in step.tried:
-            _progress.info(f"  {t.run}: {t.action} ({t.strength}): {t.why}")
+            _progress.info(f"  kept {chosen.name}: {chosen.candidate.remedy.action} "
+                           f"({chosen.candidate.strength.label}); dev error {self._dev_text(self.result.best_dev)}")
+        elif step.tried:
+            _progress.info(f"  kept {self.incumbent.name}: no candidate beat it beyond the noise")
         return step
+
+    def _finished(self, t: Trained, judged: dict, k: int, trainer: CandidateTrainer, task) -> None:
+        """One line per finished candidate: what it changed, its dev error, how it compares, what is left."""
+        task.advance(1)
+        c = t.candidate
+        head = f"  {t.name}: {c.remedy.action} ({c.strength.label})"
+        if t.run is None:
+            _progress.info(f"{head}: failed: {t.failed}")
+            return
+        j = judged[t.name] = judge_one(self.incumbent, t.run, self.settings, k, self.result.fmt)
+        cut = " [stopped at the budget's deadline]" if t.cut else ""
+        self.durations.append(t.seconds)
+        per = sum(self.durations) / len(self.durations)
+        _progress.info(f"{head}: dev error {self._dev_text(j.dev)}; {j.outcome}: {_brief(j)}{cut} "
+                       f"[{t.seconds:.0f}s; {self.budget.left_text(per)}]")
+
+    def _dev_text(self, iv) -> str:
+        units = {"error_in_units": self.result.error_in_units}
+        return f"{fmt_error(iv.value, units)} ({interval_text(iv, units)})"
 
     def _stop_reason(self, diag: Diagnosis) -> str:
         dev = self.result.best_dev.value
         if self.target is not None and dev <= self.target:
             return f"target reached: dev error {self.result.fmt(dev, unit=False)} <= {self.result.fmt(self.target, unit=False)}"
-        if diag.verdict == "ok":
-            return f"verdict ok: {diag.sentence}"
         if self.budget.spent:
-            return f"budget spent: {self.budget.describe()} ({self.budget.used} trained, {self.budget.elapsed:.0f}s)"
+            return self._budget_words()
         return ""
+
+    def _budget_words(self) -> str:
+        b = self.budget
+        return f"budget spent: {b.describe()} ({b.used} trained, {b.elapsed:.0f}s)"
+
+    def _nothing_left(self, diag: Diagnosis) -> str:
+        if diag.verdict == "ok":
+            return (f"verdict ok: {diag.sentence.removeprefix('ok: ')}; what was still plausible was tried"
+                    + ("" if not diag.advice else f"; next: {diag.advice[0]}"))
+        return ("nothing left to try: every remedy for the problem gaps "
+                f"({', '.join(GAP_LABELS.get(g, g) for g in diag.problems)}) was tried at every strength"
+                + ("" if not diag.advice else f"; next: {diag.advice[0]}"))
 
     # ---- the record ----------------------------------------------------------------------------------
     def _dev(self, run: rd.Run):
@@ -213,6 +265,15 @@ class _Loop:
         self.result.budget = self.budget.to_dict()
         self.result.seconds = time.perf_counter() - began
         write_json(self.result.path, self.result.to_dict())
+
+
+def _brief(j: Judgement) -> str:
+    """The judgement without its outcome word (the line already says it)."""
+    why = j.why
+    for lead in ("beats the incumbent", "worse than the incumbent", "within the noise: ", "did not learn: "):
+        if why.startswith(lead):
+            return why.removeprefix("within the noise: ").removeprefix("did not learn: ")
+    return why
 
 
 def _tried(t: Trained, j) -> Tried:

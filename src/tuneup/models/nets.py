@@ -5,6 +5,7 @@ Linear(784, 48) -> BatchNorm1d(48) -> ReLU -> Linear(48, 24) -> BatchNorm1d(24) 
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -64,10 +65,15 @@ class MLP(nn.Module):
 
 
 class CNN(nn.Module):
-    """Conv blocks (conv -> [BN] -> activation -> max-pool -> [dropout]), global average pooling, a linear head."""
+    """Conv blocks (conv -> [BN] -> activation -> max-pool -> [dropout]), the last feature map average-pooled
+    to a `head_grid` x `head_grid` grid and flattened, a linear head.
+
+    A grid rather than global average pooling: on small images the last map is 4x4 or so, and averaging it
+    to one number per channel throws away where the strokes are (a 6 and a 9 share their parts)."""
 
     def __init__(self, shape: list[int], channels: list[int], n_outputs: int, image_input: ImageInput,
-                 activation: str = "relu", batch_norm: bool = True, dropout: float = 0.0, kernel_size: int = 3):
+                 activation: str = "relu", batch_norm: bool = True, dropout: float = 0.0, kernel_size: int = 3,
+                 head_grid: int = 4):
         super().__init__()
         self.image_input = image_input
         c, h, w = shape
@@ -84,12 +90,39 @@ class CNN(nn.Module):
                 layers.append(nn.Dropout(dropout))
             c = out
         self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.head = nn.Linear(c, n_outputs)
+        grid = (min(head_grid, h), min(head_grid, w))
+        self.pool = nn.AdaptiveAvgPool2d(grid)
+        self.head = nn.Linear(c * grid[0] * grid[1], n_outputs)
 
     def forward(self, x: torch.Tensor, x_cat: torch.Tensor | None = None) -> torch.Tensor:
         x = self.features(self.image_input(x))  # (B, C', H', W')
-        return self.head(self.pool(x).flatten(1))  # (B, C') -> (B, outputs)
+        return self.head(self.pool(x).flatten(1))  # (B, C' * grid * grid) -> (B, outputs)
+
+
+FIRST_CHANNELS, MAX_CHANNELS = 16, 128
+
+
+def auto_channels(shape: list[int]) -> list[int]:
+    """Conv blocks for an image size, chosen by measurement (BENCHMARKS.md, "Default models"): one block per
+    halving until the map is about 4x4 (32x32 -> [16, 32, 64]; 64x64 -> [16, 32, 64, 128]), channels
+    doubling from 16. Two wide blocks over a 32x32 image ([32, 64]) fit 3-10x slower per epoch and in
+    more epochs: the first block's cost grows with its width at full resolution."""
+    size = min(shape[1], shape[2])
+    blocks = min(max(int(math.log2(max(size, 4))) - 2, 1), 5)
+    return [min(FIRST_CHANNELS * 2**i, MAX_CHANNELS) for i in range(blocks)]
+
+
+def resolve_architecture(cfg: Model, input_spec: dict[str, Any]) -> dict[str, Any]:
+    """The settings `model` leaves to the data, as dotted overrides with a reason: {key: (value, why)}."""
+    out: dict[str, Any] = {}
+    kind = resolve_kind(cfg, input_spec)
+    if cfg.kind == "auto":
+        out["model.kind"] = (kind, "images: a CNN" if kind == "cnn" else "a table: an MLP")
+    if kind == "cnn" and cfg.channels is None:
+        c, h, w = input_spec["shape"]
+        out["model.channels"] = (auto_channels(input_spec["shape"]),
+                                 f"{h}x{w} images: one conv block per halving down to a ~4x4 map")
+    return out
 
 
 def resolve_kind(cfg: Model, input_spec: dict[str, Any]) -> str:
@@ -108,8 +141,9 @@ def build_model(cfg: Model, encoder: "Encoder", seed: int = 0) -> nn.Module:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if kind == "cnn":
-            model = CNN(input_spec["shape"], cfg.channels, n_outputs, image_input, cfg.activation,
-                        cfg.batch_norm, cfg.dropout, cfg.kernel_size)
+            channels = cfg.channels if cfg.channels is not None else auto_channels(input_spec["shape"])
+            model = CNN(input_spec["shape"], channels, n_outputs, image_input, cfg.activation,
+                        cfg.batch_norm, cfg.dropout, cfg.kernel_size, cfg.head_grid)
         elif input_spec["kind"] == "image":
             c, h, w = input_spec["shape"]
             model = MLP(c * h * w, cfg.hidden, n_outputs, cfg.activation, cfg.batch_norm, cfg.dropout,

@@ -33,7 +33,8 @@ from tuneup.data.encode import Tensors, gather
 from tuneup.errors.metrics import Metric
 from tuneup.exceptions import TrainingError
 from tuneup.models.heads import Head
-from tuneup.train.loop import EarlyStopping, FitResult, Scorer, make_scheduler, predict, seed_generator, train_sample
+from tuneup.train.loop import (EarlyStopping, FitResult, Scorer, chance_error, make_scheduler, predict, seed_generator,
+                               train_sample)
 
 # settings that may differ between members; everything else must be equal
 PER_MEMBER = {"lr", "weight_decay", "momentum", "nesterov", "seed", "schedule", "early_stopping", "epochs", "grad_clip"}
@@ -164,7 +165,7 @@ def _store(state: dict[str, torch.Tensor], key: str, value: torch.Tensor) -> tor
 @dataclass
 class _Member:
     cfg: Train
-    early: EarlyStopping
+    early: EarlyStopping | None  # None: every epoch, the last one kept
     scheduler: object  # a torch scheduler on a one-parameter shadow optimizer: its lr is the member's
     shadow: torch.optim.Optimizer
     history: list
@@ -219,10 +220,7 @@ class EnsembleTrainer:
         has_bn = any(isinstance(x, nn.modules.batchnorm._BatchNorm) for x in self.models[0].modules())
         usable = n - 1 if has_bn and n % bs == 1 and n > 1 else n
         steps = math.ceil(usable / bs)
-        members = [self._member(c, steps, epochs) for c in self.cfgs]
-        for mb in members:
-            mb.sample = train_sample(train, mb.cfg.eval_sample, mb.cfg.seed)
-        monitor = "dev" if "dev" in evals else None
+        members = [self._member(c, steps, epochs, train, list(evals)) for c in self.cfgs]
         max_epochs = max(epochs or c.epochs for c in self.cfgs)
         loss_fn = self._loss_fn(train.w is not None)
         started = time.perf_counter()
@@ -251,13 +249,13 @@ class EnsembleTrainer:
                 fit_losses = (total / max(steps, 1)).tolist()
                 for i, mb in enumerate(members):
                     if not mb.done:
-                        self._end_epoch(i, mb, epoch, fit_losses[i], evals, monitor, time.perf_counter() - t0,
+                        self._end_epoch(i, mb, epoch, fit_losses[i], evals, time.perf_counter() - t0,
                                         epochs or mb.cfg.epochs)
         results = []
         for i, mb in enumerate(members):
-            state = mb.best if (monitor and mb.cfg.early_stopping is not None and mb.best) else mb.final
+            state = mb.best if (mb.early is not None and mb.best) else mb.final
             self.models[i].load_state_dict(state if state is not None else self._member_state(i))
-            best = mb.early.best_epoch if (monitor and mb.cfg.early_stopping is not None) else mb.epochs_run
+            best = mb.early.best_epoch if mb.early is not None else mb.epochs_run
             results.append(FitResult(mb.history, best, mb.epochs_run, mb.stopped_early, time.perf_counter() - started))
         return results
 
@@ -270,15 +268,14 @@ class EnsembleTrainer:
         stacked = [torch.stack([p[0][k] for p in parts]) for k in range(len(inputs))]
         return stacked, torch.stack([p[1] for p in parts])
 
-    def _member(self, cfg: Train, steps: int, epochs: int | None) -> _Member:
+    def _member(self, cfg: Train, steps: int, epochs: int | None, train: Tensors, evals: list[str]) -> _Member:
         shadow = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.lr)
         scheduler, _ = make_scheduler(shadow, cfg.model_copy(update={"epochs": epochs or cfg.epochs}), steps)
         shadow.step()  # a no-op (no gradient) that tells the scheduler the optimizer has stepped
-        es = cfg.early_stopping
-        on_metric = es is not None and es.monitor == "metric"
-        early = EarlyStopping(es.patience if es else 0, es.min_delta if es else 0.0,
-                              on_metric and self.metric.higher_is_better)
-        return _Member(cfg, early, scheduler, shadow, [])
+        sample = train_sample(train, cfg.eval_sample, cfg.seed)
+        chance = chance_error(self.head, self.scorer, self.metric, sample.y)
+        early = EarlyStopping.for_fit(cfg.early_stopping, evals, self.metric, chance)  # as Trainer's
+        return _Member(cfg, early, scheduler, shadow, [], sample)
 
     def _clip(self) -> None:
         clips = [c.grad_clip for c in self.cfgs]
@@ -296,7 +293,7 @@ class EnsembleTrainer:
         state.update({k: v[i].clone() for k, v in self.buffers.items()})
         return state
 
-    def _end_epoch(self, i: int, mb: _Member, epoch: int, fit_loss: float, evals, monitor, seconds, epochs) -> None:
+    def _end_epoch(self, i: int, mb: _Member, epoch: int, fit_loss: float, evals, seconds, epochs) -> None:
         if not math.isfinite(fit_loss):
             raise TrainingError(
                 f"member {i} (train.lr {mb.cfg.lr:g}), epoch {epoch}: the training loss became {fit_loss}; "
@@ -314,10 +311,9 @@ class EnsembleTrainer:
             else:
                 mb.scheduler.step()
         stop = False
-        if monitor and mb.cfg.early_stopping is not None:
-            value = record[monitor]["metric" if mb.cfg.early_stopping.monitor == "metric" else "loss"]
-            improved, stop = mb.early.update(value, epoch)
-            if improved:
+        if mb.early is not None:
+            keep, stop = mb.early.update(record, epoch)
+            if keep:
                 mb.best = self._member_state(i)
         record["seconds"] = seconds
         mb.history.append(record)

@@ -4,7 +4,8 @@
     result = trainer.fit(train, {"train_dev": td, "dev": dev}, callbacks=[...])
 
 Every epoch measures loss and the metric in eval mode (train on a fixed sample, so dropout does not
-distort the train error), stops early on dev and restores the best weights. Each epoch is seeded from
+distort the train error), stops early (`EarlyStopping`: when neither train-dev nor dev improves any more)
+and restores the weights of the best dev epoch that learned something. Each epoch is seeded from
 (seed, epoch), so a run resumed from its checkpoint ends exactly where an uninterrupted one would.
 """
 from __future__ import annotations
@@ -72,34 +73,110 @@ def make_scheduler(opt: torch.optim.Optimizer, cfg: Train, steps_per_epoch: int)
     return None, False
 
 
+LEARNED = 0.9  # an epoch whose training error is above this share of chance's has not learned yet
+
+
 @dataclass
 class EarlyStopping:
-    """Stops when the monitored dev value has not improved by `min_delta` for `patience` epochs."""
+    """When to stop, and which epoch to keep.
+
+    Stop once no watched split has improved its loss (or metric) by `min_delta` for `patience` epochs.
+    Keep the epoch that is best on `keep_on` (dev), except that an epoch still at or near chance on its
+    own training data (`chance`: a constant predictor's training error) is never kept over one that has
+    learned. With a training source and a target source the watched splits are train-dev and dev: dev (the
+    target) may get worse for a while as the network learns its own distribution, and training must not
+    stop while train-dev still improves."""
 
     patience: int
+    watch: tuple[str, ...] = ("dev",)
+    keep_on: str = "dev"
+    on_metric: bool = False  # the metric, else the loss
+    higher_is_better: bool = False  # of the watched quantity
     min_delta: float = 0.0
-    higher_is_better: bool = False
-    best: float = math.nan
-    best_epoch: int = 0
-    bad_epochs: int = 0
+    chance: float | None = None  # the training error of predicting the majority class (the mean)
+    best: dict[str, float] = field(default_factory=dict)  # split -> best value seen
+    bad: dict[str, int] = field(default_factory=dict)  # split -> epochs since it improved
+    best_epoch: int = 0  # the kept epoch
+    kept: float = math.nan  # its value on keep_on
+    kept_learned: bool = False
 
-    def improved(self, value: float) -> bool:
-        if math.isnan(self.best):
+    @classmethod
+    def for_fit(cls, es, evals: Sequence[str], metric: Metric, chance: float | None) -> "EarlyStopping | None":
+        """The rule for `train.early_stopping` (None: off) given the splits measured every epoch."""
+        if es is None or "dev" not in evals:  # no dev (the final train+dev retrain): every epoch, keep the last
+            return None
+        split, on_metric = parse_monitor(es.monitor)
+        if split == "train_dev" and "train_dev" not in evals:
+            raise TrainingError("train.early_stopping.monitor watches train-dev, but this run has no train-dev split; "
+                                "set data.split.train_dev, or monitor: auto (or dev)")
+        watch = ("dev",) if split == "dev" else ("train_dev",) if split == "train_dev" else (
+            ("train_dev", "dev") if "train_dev" in evals else ("dev",))
+        return cls(es.patience, watch, "dev", on_metric, on_metric and metric.higher_is_better, es.min_delta, chance)
+
+    @property
+    def quantity(self) -> str:
+        return "metric" if self.on_metric else "loss"
+
+    def _better(self, value: float, than: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if math.isnan(than):
             return True
-        if self.higher_is_better:
-            return value > self.best + self.min_delta
-        return value < self.best - self.min_delta
+        return value > than + self.min_delta if self.higher_is_better else value < than - self.min_delta
 
-    def update(self, value: float, epoch: int) -> tuple[bool, bool]:
-        """(improved, should stop)."""
-        if self.improved(value):
-            self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
-            return True, False
-        self.bad_epochs += 1
-        return False, self.bad_epochs >= self.patience
+    def update(self, record: dict, epoch: int) -> tuple[bool, bool]:
+        """(keep this epoch's weights, stop now) after an epoch's `record`."""
+        what = self.quantity
+        for split in self.watch:
+            value = record[split][what]
+            if self._better(value, self.best.get(split, math.nan)):
+                self.best[split], self.bad[split] = value, 0
+            else:
+                self.bad[split] = self.bad.get(split, 0) + 1
+        learned = self.chance is None or record["train"]["error"] <= LEARNED * self.chance
+        value = record[self.keep_on][what]
+        keep = (learned and not self.kept_learned) or (learned == self.kept_learned and self._better(value, self.kept))
+        if keep:
+            self.best_epoch, self.kept, self.kept_learned = epoch, value, learned
+        return keep, all(self.bad.get(s, 0) >= self.patience for s in self.watch)
 
     def state(self) -> dict[str, Any]:
-        return {"best": self.best, "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs}
+        return {"best": self.best, "bad": self.bad, "best_epoch": self.best_epoch, "kept": self.kept,
+                "kept_learned": self.kept_learned}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        for key in ("best", "bad", "best_epoch", "kept", "kept_learned"):
+            if key in state:
+                setattr(self, key, state[key])
+
+
+def parse_monitor(monitor: str) -> tuple[str, bool]:
+    """`train.early_stopping.monitor` -> (which split stops training: auto | dev | train_dev, on the metric?)."""
+    split, _, quantity = monitor.rpartition("_") if monitor.endswith(("_loss", "_metric")) else (monitor, "", "loss")
+    if monitor in ("loss", "metric"):
+        split, quantity = "auto", monitor
+    return split, quantity == "metric"
+
+
+def chance_error(head: Head, scorer: "Scorer", metric: Metric, y: torch.Tensor) -> float | None:
+    """The error of always answering the same (the training majority class, or the mean): chance level."""
+    if y is None or len(y) == 0:
+        return None
+    n = len(y)
+    if head.task == "regression":
+        pred = np.full(n, float(y.float().mean()))
+        out = Outputs(pred, None, np.zeros(n))
+    elif head.task == "multiclass":
+        prior = torch.bincount(y.long(), minlength=head.n_outputs).float().cpu().numpy() / n
+        out = Outputs(np.full(n, int(prior.argmax())), np.tile(prior, (n, 1)), np.zeros(n))
+    else:  # binary and multilabel: each label's training rate
+        rate = y.float().mean(0).cpu().numpy()
+        proba = np.broadcast_to(rate, y.shape).astype(np.float64).copy()
+        out = Outputs((proba >= 0.5).astype(np.int64), proba, np.zeros(n))
+    try:
+        return float(metric.error(scorer(out, y)))
+    except (ValueError, ZeroDivisionError):  # a metric undefined for a constant answer
+        return None
 
 
 @dataclass
@@ -139,8 +216,7 @@ class _Plan:
     epochs: int
     usable: int  # training rows used per epoch
     steps: int  # batches per epoch
-    monitor: str | None  # the split early stopping watches
-    on_metric: bool  # watch the metric (else the loss)
+    early: EarlyStopping | None  # None: every epoch, the last one kept
     sample: Tensors  # the fixed training sample measured every epoch
     params: list[torch.Tensor]
 
@@ -178,15 +254,12 @@ class Trainer:
         self.scheduler, self.per_batch_schedule = make_scheduler(self.optimizer, self.cfg, steps)
         if self.state.scheduler and self.scheduler is not None:
             self.scheduler.load_state_dict(self.state.scheduler)
-        es = self.cfg.early_stopping
-        on_metric = es is not None and es.monitor == "metric"
-        self.early = EarlyStopping(es.patience if es else 0, es.min_delta if es else 0.0,
-                                   on_metric and self.metric.higher_is_better)
-        for k, v in self.state.early.items():
-            setattr(self.early, k, v)
-        return _Plan(train, evals, epochs, usable, steps,
-                     monitor="dev" if "dev" in evals and es is not None else None,  # no dev (final retrain): all epochs
-                     on_metric=on_metric, sample=self._train_sample(train),
+        sample = self._train_sample(train)
+        chance = chance_error(self.head, self.scorer, self.metric, sample.y)
+        self.early = EarlyStopping.for_fit(self.cfg.early_stopping, list(evals), self.metric, chance)
+        if self.early is not None:
+            self.early.restore(self.state.early)
+        return _Plan(train, evals, epochs, usable, steps, self.early, sample,
                      params=[p for p in self.model.parameters() if p.requires_grad])
 
     def _run(self, plan: "_Plan", callbacks: Sequence[Callback]) -> FitResult:
@@ -210,8 +283,8 @@ class Trainer:
                 if should_stop or self.stop:
                     stopped_early = should_stop
                     break
-        best_epoch = self.early.best_epoch if plan.monitor else self.state.epoch
-        if plan.monitor and self.state.best_weights is not None:
+        best_epoch = plan.early.best_epoch if plan.early else self.state.epoch
+        if plan.early and self.state.best_weights is not None:
             self.model.load_state_dict(self.state.best_weights)  # also when the last epoch was reached
         result = FitResult(self.state.history, best_epoch, self.state.epoch, stopped_early,
                            time.perf_counter() - started)
@@ -257,16 +330,16 @@ class Trainer:
             else:
                 self.scheduler.step()
         should_stop = False
-        if plan.monitor:
-            what = "metric" if plan.on_metric else "loss"
-            value = record[plan.monitor][what]
-            if not math.isfinite(value):
-                raise TrainingError(self._diverged(epoch, value, where=f"{plan.monitor} {what}"))
-            improved, should_stop = self.early.update(value, epoch)
-            if improved:
+        if plan.early:
+            what = plan.early.quantity
+            for split in plan.early.watch:
+                if not math.isfinite(record[split][what]):
+                    raise TrainingError(self._diverged(epoch, record[split][what], where=f"{split} {what}"))
+            keep, should_stop = plan.early.update(record, epoch)
+            if keep:
                 self.state.best_weights = _copy_weights(self.model)
         self.state.epoch = epoch
-        self.state.early = self.early.state()
+        self.state.early = plan.early.state() if plan.early else {}
         self.state.scheduler = self.scheduler.state_dict() if self.scheduler is not None else None
         return record, should_stop
 

@@ -7,13 +7,17 @@ learning rate a tenth of the one at the loss minimum sits on the steep part: fas
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
+from tuneup.exceptions import TrainingError
+
 SMOOTHING = 0.9  # exponential moving average of the loss, bias-corrected
 EXPLODED = 4.0  # stop once the smoothed loss is this many times its minimum
+STEPS = 100
 
 
 @dataclass
@@ -27,17 +31,14 @@ class LRRange:
         return asdict(self)
 
 
-def lr_range_test(prepared, cfg=None, start: float = 1e-6, end: float = 1.0, steps: int = 100,
-                  seed: int = 0) -> LRRange:
-    """Run the test on the prepared data with `cfg`'s model and optimizer (default: the prepared config)."""
-    from tuneup.workflow import build, training_tensors
-
-    cfg = cfg or prepared.cfg
-    trainer = build(prepared, cfg)
+def lr_range_test(trainer, train, batch_size: int, start: float = 1e-6, end: float = 1.0, steps: int = STEPS,
+                  seed: int = 0, on_step: Callable[[float, float], None] | None = None) -> LRRange:
+    """Run the test with a fresh `trainer` (its model and optimizer are used up) on the `train` Tensors;
+    `on_step(lr, smoothed loss)` after every step (progress)."""
     model, head, opt = trainer.model, trainer.head, trainer.optimizer
-    train = training_tensors(prepared, cfg)[0].to(trainer.device)
+    train = train.to(trainer.device)
     n = len(train)
-    batch = max(2, min(cfg.train.batch_size, n))
+    batch = max(2, min(batch_size, n))
     factor = (end / start) ** (1 / max(steps - 1, 1))
     g = torch.Generator(device=trainer.device).manual_seed(seed)
     lrs, losses, avg, best = [], [], 0.0, math.inf
@@ -63,8 +64,13 @@ def lr_range_test(prepared, cfg=None, start: float = 1e-6, end: float = 1.0, ste
             smooth = avg / (1 - SMOOTHING ** (i + 1))
             lrs.append(lr)
             losses.append(smooth)
+            if on_step is not None:
+                on_step(lr, smooth)
             if i > 10 and smooth > EXPLODED * best:
                 break
             best = min(best, smooth)
-    at_min = lrs[int(np.argmin(losses))] if losses else cfg.train.lr
+    if not losses:
+        raise TrainingError(f"the learning-rate range test diverged at its first step ({start:g}): check the inputs "
+                            "for extreme or missing values, or give train.lr")
+    at_min = lrs[int(np.argmin(losses))]
     return LRRange(lrs, losses, at_min / 10, at_min)
