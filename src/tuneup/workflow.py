@@ -119,10 +119,12 @@ class Staged:
 LEAN_BYTES = 64 * 2**20  # feature tables larger than this are let go once encoded (read again if asked for)
 
 
-def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[Staged], Any] | None = None
-            ) -> Prepared:
-    """Load, infer task and metric, split, encode. `check` looks at the data after it is split and before
-    it is encoded (the data checks in `run`); what it returns is kept as `Prepared.checks`."""
+def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[Staged], Any] | None = None,
+            resolve: bool = True) -> Prepared:
+    """Load, infer task and metric, split, encode, and (`resolve`) fill in the settings left to the data
+    (`resolve_settings`: the architecture, and the learning rate by a range test). `check` looks at the
+    data after it is split and before it is encoded (the data checks in `run`); what it returns is kept
+    as `Prepared.checks`."""
     cfg = load_config(cfg)
     key = _data_key(cfg)
     if use_cache and key in _CACHE:
@@ -132,7 +134,7 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[S
                             learning_rates=hit.learning_rates)
         if check is not None:
             prepared.checks = check(Staged(prepared.cfg, hit.dataset, hit.splits, hit.notes, fresh=False))
-        return resolve_settings(prepared)
+        return resolve_settings(prepared) if resolve else prepared
     start = time.perf_counter()
     ds = sources.load(cfg)
     cfg, notes = resolve_task(cfg, ds)
@@ -146,7 +148,7 @@ def prepare(cfg: Config | str | Path, use_cache: bool = True, check: Callable[[S
     if use_cache:
         _CACHE.clear()  # one data set at a time: tensors can be large
         _CACHE[key] = prepared
-    return resolve_settings(prepared)
+    return resolve_settings(prepared) if resolve else prepared
 
 
 def resolve_settings(prepared: Prepared) -> Prepared:

@@ -9,7 +9,7 @@ from tuneup.improve.candidates import plan_step
 from tuneup.improve.strengths import strengths
 from tuneup.runs import config_fingerprint
 
-RAW = {"name": "t", "data": {"train": {"path": "builtin:digits"}}, "model": {"hidden": [32]}}
+RAW = {"name": "t", "data": {"train": {"path": "builtin:digits"}}, "model": {"hidden": [32]}, "train": {"lr": 0.001}}
 
 
 def cfg(**over):

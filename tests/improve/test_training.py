@@ -16,7 +16,7 @@ from tuneup.train.loop import predict
 
 RAW = {"name": "digits", "data": {"train": {"path": "builtin:digits"}, "split": {"dev": 0.5, "test": 0.1}},
        "model": {"hidden": [32, 16]}, "baselines": ["majority"],
-       "train": {"epochs": 6, "batch_size": 32, "checkpoint": False, "early_stopping": {"patience": 2}}}
+       "train": {"lr": 0.001, "epochs": 6, "batch_size": 32, "checkpoint": False, "early_stopping": {"patience": 2}}}
 
 
 def candidates(cfg, *remedies):
@@ -31,7 +31,7 @@ DROPOUT = Remedy("variance", "dropout 0.3", "", {"model.dropout": 0.3})
 def test_the_budget_cuts_a_group_rather_than_overspend():
     cfg = tuneup.load_config(RAW)
     budget = Budget.parse(2).start()
-    trained = CandidateTrainer("cut").train(candidates(cfg, WD), 1, budget)
+    trained = CandidateTrainer("cut", budget).train(candidates(cfg, WD), 1)
     assert [t.ensemble for t in trained] == [2, 2] and budget.used == 2 and budget.spent
 
 
@@ -47,8 +47,9 @@ def test_optimizer_variants_group_together_and_architecture_changes_train_alone(
 def test_the_ensemble_path_gives_the_dev_errors_of_training_one_by_one():
     cfg = tuneup.load_config(RAW)
     cands = candidates(cfg, WD, LR)
-    together = CandidateTrainer("together").train(cands, 1, Budget.parse(10).start())
-    alone = [CandidateTrainer("alone")._alone(c, f"alone-{i}", 1) for i, c in enumerate(cands)]
+    together = CandidateTrainer("together", Budget.parse(10).start()).train(cands, 1)
+    alone = [CandidateTrainer("alone", Budget.parse(10).start())._alone(c, f"alone-{i}", 1)
+             for i, c in enumerate(cands)]
     assert [t.ensemble for t in together] == [5] * 5 and [t.ensemble for t in alone] == [1] * 5
     for a, b in zip(alone, together):
         sa, sb = a.run.summary, b.run.summary

@@ -103,12 +103,8 @@ def assign(ds: Dataset, cfg: Split, task: str) -> Splits:
         target_pool = everything[ds.source == TARGET_SOURCE]
         if len(target_pool) < 2:
             raise DataError(f"data.target holds {len(target_pool)} examples; dev and test need at least 2")
-        if cfg.target_in_train:
-            target_pool, moved = _cut(target_pool, cfg.target_in_train, labels, rng_seed + 1, "target_in_train")
-            split[moved] = "train"
-        dev, test = cfg.dev or 0.5, cfg.test or 0.5
-        dev_part, test_part = _cut(target_pool, test / (dev + test), labels, rng_seed + 2, "test")
-        split[dev_part], split[test_part] = "dev", "test"
+        dev_part, test_part, moved = _target_parts(target_pool, labels, cfg)
+        split[dev_part], split[test_part], split[moved] = "dev", "test", "train"
         train_dev_share = cfg.train_dev if cfg.train_dev is not None else _train_dev_share(len(train_pool))
         _, train_dev = _cut(train_pool, train_dev_share, labels, rng_seed + 3, "train_dev")
         split[train_dev] = "train_dev"
@@ -131,6 +127,36 @@ def assign(ds: Dataset, cfg: Split, task: str) -> Splits:
     if cfg.folds:
         result.folds = fold_assignments(ds, result, cfg.folds, cfg.repeats, labels, cfg.seed)
     return result
+
+
+def _target_parts(pool: np.ndarray, labels: np.ndarray | None, cfg: Split) -> tuple[np.ndarray, ...]:
+    """(dev, test, moved into train) from the target source, nested: the target examples are put in one
+    seeded, stratified order; dev is its head, test what follows, and `target_in_train` moves the tail.
+    Moving more into training shrinks dev and test, so a larger share's dev set lies inside a smaller
+    one's: runs that differ only in `target_in_train` are compared on every example of the smaller dev."""
+    n = len(pool)
+    order = pool[_stratified_order(labels[pool] if labels is not None else None, n, cfg.seed + 1)]
+    moved = int(round(cfg.target_in_train * n))
+    rest = n - moved
+    dev, test = cfg.dev or 0.5, cfg.test or 0.5
+    n_dev = int(round(rest * dev / (dev + test)))
+    if n_dev < 1 or rest - n_dev < 1:
+        raise DataError(f"data.split: {n} target examples leave {rest} for dev and test after target_in_train "
+                        f"{cfg.target_in_train:g}; dev and test need at least one each: lower target_in_train")
+    return np.sort(order[:n_dev]), np.sort(order[n_dev:rest]), np.sort(order[rest:])
+
+
+def _stratified_order(labels: np.ndarray | None, n: int, seed: int) -> np.ndarray:
+    """A seeded permutation of range(n) whose every prefix holds each class in about its share: each
+    example's key is its shuffled rank within its class over the class's size, plus a little jitter."""
+    rng = np.random.default_rng(seed)
+    if labels is None:
+        return rng.permutation(n)
+    key = np.empty(n)
+    for value in np.unique(labels):
+        members = np.flatnonzero(labels == value)
+        key[members] = (rng.permutation(len(members)) + rng.random(len(members))) / len(members)
+    return np.argsort(key, kind="stable")
 
 
 def _train_dev_share(n_train_source: int) -> float:

@@ -104,6 +104,10 @@ class Budget:
             return f"{n} of {self.trainings} trainings left{eta}"
         return f"{clock(max(self.seconds - self.elapsed, 0.0))} of {self.text} left"
 
+    def to_dict(self) -> dict:
+        return {"trainings": self.trainings, "seconds": self.seconds, "text": self.text, "used": self.used,
+                "elapsed_s": self.elapsed, "reserve_s": self.reserve}
+
 
 def clock(seconds: float) -> str:
     """90 -> '1m30s'; 3725 -> '1h02m'."""
@@ -111,7 +115,3 @@ def clock(seconds: float) -> str:
     if s >= 3600:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
-
-    def to_dict(self) -> dict:
-        return {"trainings": self.trainings, "seconds": self.seconds, "text": self.text, "used": self.used,
-                "elapsed_s": self.elapsed}

@@ -54,17 +54,19 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     """Improve a configuration within `budget` (candidate trainings, or a duration such as "20m") or
     until its dev error is at most `target`; with `final`, retrain the chosen one on train + dev and
     evaluate it on test once."""
-    from tuneup.workflow import prepare
+    from tuneup.workflow import prepare, resolve_settings
 
     cfg = load_config(cfg, overrides)
     budget = Budget.parse(budget)
     if per_step < 1:
         raise UserError(f"per_step {per_step}: a step needs at least one candidate")
-    prepared = prepare(cfg)  # bad data fails here, before anything is written
-    cfg = prepared.cfg
+    prepared = prepare(cfg, resolve=False)  # bad data fails here, before anything is written
     check_target(target, prepared.metric)
     for note in prepared.notes:
         _progress.info(f"inferred {note}")
+    cfg = resolve_settings(prepared).cfg  # the architecture and learning rate the starting run will use
+    for note in prepared.settings:
+        _progress.info(f"chose {note}")
     budget.start()
     session_dir = rd.new_run_dir(cfg.runs_path(), f"{cfg.name}-improve")  # -001, -002: the sessions
     try:
@@ -219,7 +221,7 @@ class _Loop:
         cut = " [stopped at the budget's deadline]" if t.cut else ""
         self.durations.append(t.seconds)
         per = sum(self.durations) / len(self.durations)
-        _progress.info(f"{head}: dev error {self._dev_text(j.dev)}; {j.outcome}: {_brief(j)}{cut} "
+        _progress.info(f"{head}: dev error {self._dev_text(j.dev)}; {j.why}{cut} "
                        f"[{t.seconds:.0f}s; {self.budget.left_text(per)}]")
 
     def _dev_text(self, iv) -> str:
@@ -265,15 +267,6 @@ class _Loop:
         self.result.budget = self.budget.to_dict()
         self.result.seconds = time.perf_counter() - began
         write_json(self.result.path, self.result.to_dict())
-
-
-def _brief(j: Judgement) -> str:
-    """The judgement without its outcome word (the line already says it)."""
-    why = j.why
-    for lead in ("beats the incumbent", "worse than the incumbent", "within the noise: ", "did not learn: "):
-        if why.startswith(lead):
-            return why.removeprefix("within the noise: ").removeprefix("did not learn: ")
-    return why
 
 
 def _tried(t: Trained, j) -> Tried:
