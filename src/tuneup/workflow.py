@@ -27,6 +27,7 @@ from tuneup.data.split import Splits, assign
 from tuneup.errors.metrics import Metric, default_metric, get_metric
 from tuneup.exceptions import ConfigError, UserError
 from tuneup.models.baselines import run_baselines
+from tuneup.models.families import is_family
 from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
 from tuneup.report.board import write_hparams
@@ -311,6 +312,10 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     t0 = time.perf_counter()
     baselines = fit_baselines(prepared, cfg, final)
     timing["baselines_s"] = time.perf_counter() - t0
+    if is_family(cfg.model.kind):  # scikit-learn's models: fitted, not trained by epochs
+        from tuneup.models.families.run import train_into
+
+        return train_into(path, prepared, cfg, train, final, progress, started, baselines, timing, weighting, extra)
 
     trainer = build(prepared, cfg)
     checkpoint = path / rd.CHECKPOINT
@@ -336,8 +341,8 @@ def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
     key = (tuple(names), cfg.train.seed, tuple(scored))
     if key not in prepared.baselines:
         prepared.baselines[key] = run_baselines(
-            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+            names, {s: prepared.tensors[s] for s in scored}, prepared.encoder, prepared.metric, prepared.scorer(),
+            seed=cfg.train.seed,
         ) if names else {}
     return prepared.baselines[key]
 
@@ -352,23 +357,47 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
     summary.json (K-fold results); `purpose` is what the test ledger says the look at test was for."""
     if timing is None:
         timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
+    started = started if started is not None else time.perf_counter() - fit.seconds
+    training = {
+        "model": resolve_kind(cfg.model, prepared.encoder.input_spec()),
+        "parameters": count_parameters(trainer.model),
+        "device": str(trainer.device),
+        "epochs_run": fit.epochs_run,
+        "best_epoch": fit.best_epoch,
+        "stopped_early": fit.stopped_early,
+    }
+    timing["per_epoch_s"] = float(np.median([h["seconds"] for h in fit.history])) if fit.history else 0.0
+    return write_run(path, prepared, cfg, lambda data: predict(trainer.model, trainer.head, data),
+                     lambda outputs: save_model(path / rd.MODEL, trainer.model, cfg), training, final, started,
+                     baselines, timing, weighting, extra, purpose)
+
+
+def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[[Tensors], Outputs],
+              save: Callable[[dict[str, Outputs]], Any], training: dict[str, Any], final: bool, started: float,
+              baselines: dict | None, timing: dict[str, float], weighting: Any = None,
+              extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
+    """The part of a run folder every model writes the same way, whatever trained it (a network, a
+    scikit-learn family): predictions per split (`outputs_of`), the model artifact (`save`, given the
+    predictions), the baselines' predictions, the test ledger, summary.json (`training`: its training block)
+    and TensorBoard's hyperparameters."""
     if baselines is None:
         t0 = time.perf_counter()
         baselines = fit_baselines(prepared, cfg, final)
         timing["baselines_s"] = time.perf_counter() - t0
-    started = started if started is not None else time.perf_counter() - fit.seconds
+    write_baseline_predictions(path, prepared.encoder, prepared.tensors, baselines)
     scored = [s for s in prepared.tensors if s != "test" or final]
+    scorer = prepared.scorer()
     t0 = time.perf_counter()
-    results = {}
+    results, outputs = {}, {}
     for split in scored:
         data = prepared.tensors[split]
-        out = predict(trainer.model, trainer.head, data)
-        value = trainer.scorer(out, data.y)
+        out = outputs[split] = outputs_of(data)
+        value = scorer(out, data.y)
         results[split] = {"n": len(data), "loss": float(np.mean(out.loss)), "metric": value,
                           "error": prepared.metric.error(value)}
         write_predictions(path / rd.PREDICTIONS / f"{split}.parquet", prepared.encoder, data, out)
     timing["evaluate_s"] = time.perf_counter() - t0
-    save_model(path / rd.MODEL, trainer.model, cfg)
+    save(outputs)
 
     test_uses = 0
     if final:
@@ -381,13 +410,20 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
                 "choosing between runs by test error makes it an optimistic, second dev set"
             )
     timing["total_s"] = time.perf_counter() - started
-    timing["per_epoch_s"] = float(np.median([h["seconds"] for h in fit.history])) if fit.history else 0.0
-    summary = build_summary(path.name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses)
+    summary = build_summary(path.name, cfg, prepared, results, baselines, training, timing, final, test_uses)
     summary["training"]["importance_weights"] = weighting
     summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
     write_hparams(rd.Run(path))  # hyperparameters and final metrics for TensorBoard's HParams view
     return rd.Run(path)
+
+
+def write_baseline_predictions(path: Path, encoder: Encoder, tensors: dict[str, Tensors], baselines: dict) -> None:
+    """`<run>/baselines/<name>/<split>.parquet`: each baseline's predictions on the held-out splits it was
+    scored on, in `predictions/`'s columns (a paired bootstrap compares them with the model's)."""
+    for b in baselines.values():
+        for split, out in b.outputs.items():
+            write_predictions(path / rd.BASELINES / b.name / f"{split}.parquet", encoder, tensors[split], out)
 
 
 def default_baselines(kind: str) -> list[str]:
@@ -432,7 +468,7 @@ def save_model(path: Path, model: torch.nn.Module, cfg: Config) -> None:
     write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
 
 
-def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses) -> dict:
+def build_summary(name, cfg, prepared, results, baselines, training, timing, final, test_uses) -> dict:
     metric, enc = prepared.metric, prepared.encoder
     ladder = {"human": cfg.human_level}
     for split in ("train", "train_dev", "dev", "test"):
@@ -463,14 +499,7 @@ def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing,
             b.name: {"model": b.model, "fit_rows": b.fit_rows, "seconds": b.seconds, "splits": b.scores}
             for b in baselines.values()
         },
-        "training": {
-            "model": resolve_kind(cfg.model, enc.input_spec()),
-            "parameters": count_parameters(trainer.model),
-            "device": str(trainer.device),
-            "epochs_run": fit.epochs_run,
-            "best_epoch": fit.best_epoch,
-            "stopped_early": fit.stopped_early,
-        },
+        "training": training,
         "timing": timing,
         "final": final,
         "test_evaluations": test_uses,
