@@ -26,10 +26,10 @@ from tuneup import _progress
 from tuneup._io import write_json
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError, UserError, listing
+from tuneup.models.families import is_family
 from tuneup.sweep import study as studies
 from tuneup.sweep.candidate import Candidate, train_candidate
 from tuneup.sweep.result import SweepResult, summarize
-from tuneup.models.families import is_family
 from tuneup.sweep.space import Space, default_space, load_space
 from tuneup.sweep.storage import StorageURL, open_storage, resolve
 from tuneup.runs import Run
