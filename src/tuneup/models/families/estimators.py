@@ -15,13 +15,14 @@ pixels in [0, 1], flattened. What each family does with it:
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from tuneup._threads import one_thread
 from tuneup.data.encode import Tensors
 from tuneup.models.heads import Head, Outputs
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 FAMILIES = ("linear", "hgb")  # model.kind values that are scikit-learn models, not networks
 MAX_BINS = 255  # HistGradientBoosting splits a categorical natively only up to this many values
 PREDICT_CHUNK = 100_000  # rows predicted at a time: scikit-learn upcasts to float64
+SMALL_CELLS = 4_000_000  # rows x columns below which scikit-learn runs on one thread
 EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS] for the log loss, as scikit-learn's log_loss does
 
 
@@ -137,20 +139,19 @@ def _hgb(task: str, layout: Layout, p: HGB, seed: int, class_weight: str | None)
 
 
 @contextmanager
-def quiet_threads():
-    """One BLAS thread and scikit-learn's convergence notes silenced (the caller says what matters): on a
-    busy machine, BLAS threads that wait for each other made a logistic regression on 1,000 images 40x
-    slower (22 s instead of 0.5 s)."""
+def quiet_threads(x: np.ndarray):
+    """scikit-learn's convergence notes silenced (the caller says what matters) and, on small data, one
+    thread (`tuneup._threads`: a second one saves little there and costs a lot on a busy machine)."""
     from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+        with one_thread() if x.size < SMALL_CELLS else nullcontext():
+            yield
 
 
 def fit(est, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None):
-    with quiet_threads():
+    with quiet_threads(x):
         if sample_weight is None:
             return est.fit(x, y)
         return est.fit(x, y, **_weight_argument(est, sample_weight))
@@ -169,7 +170,7 @@ def predict(est, x: np.ndarray, task: str, n_outputs: int) -> tuple[np.ndarray, 
         pred = np.concatenate([p for p, _ in parts])
         proba = None if parts[0][1] is None else np.concatenate([q for _, q in parts])
         return pred, proba
-    with quiet_threads():
+    with quiet_threads(x):
         return _predict(est, x, task, n_outputs)
 
 
