@@ -43,7 +43,7 @@ def test_the_image_linear_baseline_is_logistic_regression_on_raw_pixels():
     prepared = prepare(cfg)
     baselines = fit_baselines(prepared, prepared.cfg, final=False)
     train, dev = prepared.tensors["train"], prepared.tensors["dev"]
-    pixels = lambda t: t.x.numpy().reshape(len(t), -1).astype(np.float32) / np.float32(255)  # noqa: E731
+    pixels = lambda t: t.x.numpy().reshape(len(t), -1).astype(np.float32) / np.float32(255)
     with threadpool_limits(limits=1, user_api="blas"):  # as tuneup fits: lbfgs stops where the arithmetic led it
         reference = LogisticRegression(max_iter=1000).fit(pixels(train), train.y.numpy())
     expected = reference.predict(pixels(dev))
@@ -66,11 +66,11 @@ def test_table_baselines_are_at_least_as_strong_as_scikit_learn_defaults(name):
         y_tr, y_dev = decode(y_tr), decode(y_dev)
         refs = {"linear": make_pipeline(StandardScaler(), LinearRegression()),
                 "hgb": HistGradientBoostingRegressor(random_state=0)}
-        error = lambda est: mean_squared_error(y_dev, est.fit(x_tr, y_tr).predict(x_dev)) ** 0.5  # noqa: E731
+        error = lambda est: mean_squared_error(y_dev, est.fit(x_tr, y_tr).predict(x_dev)) ** 0.5
     else:
         refs = {"linear": make_pipeline(StandardScaler(), LogisticRegression()),
                 "hgb": HistGradientBoostingClassifier(random_state=0)}
-        error = lambda est: 1 - accuracy_score(y_dev, est.fit(x_tr, y_tr).predict(x_dev))  # noqa: E731
+        error = lambda est: 1 - accuracy_score(y_dev, est.fit(x_tr, y_tr).predict(x_dev))
     for family, reference in refs.items():
         # tuneup fits on the float32 matrix, scikit-learn here on the float64 columns: equal up to that rounding
         assert baselines[family].scores["dev"]["error"] <= error(reference) * (1 + 1e-6) + 1e-9, family

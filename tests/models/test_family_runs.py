@@ -8,7 +8,6 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from threadpoolctl import threadpool_limits
 

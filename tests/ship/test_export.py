@@ -156,8 +156,9 @@ def test_serving_a_run_reexports_when_a_threshold_was_chosen_since(trained_table
 @pytest.fixture(scope="module")
 def hgb_run(tmp_path_factory):
     """hgb on the churn table with `city` embedded: its export takes `features` and `categories`."""
-    import tuneup
     from tests.conftest import make_table, table_config
+
+    import tuneup
 
     root = tmp_path_factory.mktemp("hgb_export")
     make_table(600).to_csv(root / "churn.csv", index=False)
