@@ -57,8 +57,9 @@ def fit_family(prepared, cfg, train: Tensors, evals: dict[str, Tensors]) -> Fitt
     measured = {"train": train_sample(train, cfg.train.eval_sample, cfg.train.seed), **evals}
     iterations, note = _iterations(est, family, params)
     lr = params.learning_rate if family == "hgb" else None
-    history = [{"epoch": i, "fit_loss": rec["train"]["loss"], "lr": lr, **rec, "seconds": seconds / iterations}
-               for i, rec in _records(est, prepared, measured, iterations)]
+    with E.quiet_threads(E.matrix(measured["train"])):  # staged predictions: one thread on small data
+        history = [{"epoch": i, "fit_loss": rec["train"]["loss"], "lr": lr, **rec, "seconds": seconds / iterations}
+                   for i, rec in _records(est, prepared, measured, iterations)]
     return Fitted(family, est, history, seconds, iterations, params.max_iter, note)
 
 
