@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tuneup.data.encode import Tensors
+from tuneup.exceptions import TrainingError
 from tuneup.models.families import estimators as E
 from tuneup.models.heads import Outputs
 
@@ -52,14 +53,19 @@ def fit_family(prepared, cfg, train: Tensors, evals: dict[str, Tensors]) -> Fitt
     if enc.task == "regression":
         y = enc.decode_target(y)  # fitted in the target's own units, as a practitioner would
     started = time.perf_counter()
-    E.fit(est, E.matrix(train), y, None if train.w is None else train.w.cpu().numpy())
+    try:
+        E.fit(est, E.matrix(train), y, None if train.w is None else train.w.cpu().numpy())
+    except ValueError as e:  # e.g. a single class in the train split
+        raise TrainingError(f"model.kind {family}: scikit-learn cannot fit {E.describe(est)} on the train split: "
+                            f"{e}") from None
     seconds = time.perf_counter() - started
     measured = {"train": train_sample(train, cfg.train.eval_sample, cfg.train.seed), **evals}
     iterations, note = _iterations(est, family, params)
+    epochs = iterations if family == "hgb" else 1  # what the history counts: boosting iterations, or the one fit
     lr = params.learning_rate if family == "hgb" else None
     with E.quiet_threads(E.matrix(measured["train"])):  # staged predictions: one thread on small data
-        history = [{"epoch": i, "fit_loss": rec["train"]["loss"], "lr": lr, **rec, "seconds": seconds / iterations}
-                   for i, rec in _records(est, prepared, measured, iterations)]
+        history = [{"epoch": i, "fit_loss": rec["train"]["loss"], "lr": lr, **rec, "seconds": seconds / epochs}
+                   for i, rec in _records(est, prepared, measured, epochs)]
     return Fitted(family, est, history, seconds, iterations, params.max_iter, note)
 
 
@@ -77,17 +83,17 @@ def _iterations(est, family: str, params) -> tuple[int, str | None]:
     return max(steps), None
 
 
-def _records(est, prepared, measured: dict[str, Tensors], iterations: int) -> Iterator[tuple[int, dict]]:
-    """(iteration, {split: loss, metric, error}) for the iterations the history keeps."""
+def _records(est, prepared, measured: dict[str, Tensors], epochs: int) -> Iterator[tuple[int, dict]]:
+    """(epoch, {split: loss, metric, error}) for the epochs the history keeps."""
     enc = prepared.encoder
     staged = {s: _staged(est, E.matrix(t), enc.task, enc.n_outputs) for s, t in measured.items()}
-    if any(v is None for v in staged.values()):  # linear, or one boosted model per label (multilabel)
-        yield 1, {s: _measure(prepared, *E.predict(est, E.matrix(t), enc.task, enc.n_outputs), t)
-                  for s, t in measured.items()}
+    if any(v is None for v in staged.values()):  # linear, or one boosted model per label (multilabel): the end
+        yield epochs, {s: _measure(prepared, *E.predict(est, E.matrix(t), enc.task, enc.n_outputs), t)
+                       for s, t in measured.items()}
         return
-    step = math.ceil(iterations / MAX_RECORDS)
+    step = math.ceil(epochs / MAX_RECORDS)
     for i, stages in enumerate(zip(*staged.values()), start=1):
-        if i % step == 0 or i == iterations:
+        if i % step == 0 or i == epochs:
             yield i, {s: _measure(prepared, pred, proba, measured[s]) for s, (pred, proba) in zip(staged, stages)}
 
 

@@ -38,7 +38,7 @@ def train_into(path: Path, prepared, cfg, train: Tensors, final: bool, progress:
         _progress.warn(fitted.note)
     write_history(path, fitted, cfg.metric)
     timing["train_s"] = time.perf_counter() - t0  # with the history's measurements, as a network's epochs have
-    timing["per_epoch_s"] = fitted.seconds / fitted.iterations
+    timing["per_epoch_s"] = fitted.history[-1]["seconds"]
     enc = prepared.encoder
 
     def outputs_of(data: Tensors):
@@ -56,8 +56,8 @@ def training_block(fitted: Fitted) -> dict[str, Any]:
         "estimator": E.describe(fitted.estimator),
         "parameters": E.parameters(fitted.estimator),  # coefficients, or tree nodes
         "device": "cpu",
-        "epochs_run": len(fitted.history) and fitted.history[-1]["epoch"],
-        "best_epoch": fitted.iterations if fitted.family == "hgb" else 1,
+        "epochs_run": fitted.history[-1]["epoch"],  # boosting keeps every iteration it ran (early stopping ends it)
+        "best_epoch": fitted.history[-1]["epoch"],
         "stopped_early": fitted.stopped_early,
         "iterations": fitted.iterations,
         "converged": (fitted.note is None) if fitted.family == "linear" else None,
