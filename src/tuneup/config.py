@@ -73,8 +73,30 @@ class Data(Section):
     split: Split = Split()
 
 
+class Linear(Section):
+    """`model.kind: linear`: scikit-learn's LogisticRegression (classification; tables scaled, categoricals one-hot,
+    images as raw [0, 1] pixels) or LinearRegression (regression, which takes neither knob)."""
+
+    C: Annotated[float, Field(gt=0.0)] = 1.0  # inverse strength of the L2 penalty, as scikit-learn names it
+    max_iter: Annotated[int, Field(ge=1, le=1_000_000)] = 1000  # lbfgs steps: scikit-learn's 100 stop short on pixels
+
+
+class HGB(Section):
+    """`model.kind: hgb`: scikit-learn's HistGradientBoosting, embedded categoricals split natively."""
+
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.1
+    max_iter: Annotated[int, Field(ge=1, le=100_000)] = 100  # boosting iterations (trees per class)
+    max_leaf_nodes: Annotated[int, Field(ge=2)] | None = 31
+    max_depth: Annotated[int, Field(ge=1)] | None = None
+    min_samples_leaf: Annotated[int, Field(ge=1)] = 20
+    l2_regularization: Annotated[float, Field(ge=0.0)] = 0.0
+    max_features: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0  # share of features each split may look at
+    early_stopping: Literal["auto", True, False] = "auto"  # auto: on above 10,000 training rows (10% held out of train)
+
+
 class Model(Section):
-    kind: Literal["auto", "mlp", "cnn"] = "auto"  # auto: a CNN for images, an MLP for tables
+    # auto: a CNN for images, an MLP for tables; linear and hgb: scikit-learn's models (below)
+    kind: Literal["auto", "mlp", "cnn", "linear", "hgb"] = "auto"
     hidden: list[Annotated[int, Field(ge=1, le=65536)]] = [128, 64]  # MLP hidden sizes
     activation: Literal["relu", "leaky_relu", "gelu", "tanh", "sigmoid"] = "relu"
     batch_norm: bool = False
@@ -85,6 +107,8 @@ class Model(Section):
     kernel_size: Literal[1, 3, 5, 7] = 3
     head_grid: Annotated[int, Field(ge=1, le=16)] = 4  # CNN: the last map is pooled to this grid (1: global average)
     embedding_dim: Annotated[int, Field(ge=1, le=1024)] | None = None  # categorical embeddings; auto by cardinality
+    linear: Linear = Linear()  # model.kind: linear
+    hgb: HGB = HGB()  # model.kind: hgb
 
 
 class EarlyStopping(Section):

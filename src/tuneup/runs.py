@@ -4,10 +4,12 @@
       config.yaml        fully resolved config (data paths absolute)
       splits.csv         example id -> split (and folds)
       encoder.json       fitted preprocessing
-      model.safetensors  weights (+ the architecture in its metadata)
-      history.jsonl      one line per epoch
+      model.safetensors  weights (+ the architecture in its metadata); model.kind linear | hgb instead:
+      model.onnx, model.json   the scikit-learn model as ONNX (raw inputs -> output) and what it is
+      history.jsonl      one line per epoch (hgb: per boosting iteration)
       tensorboard/       event files, one folder per split
       predictions/<split>.parquet
+      baselines/<name>/<split>.parquet   each baseline's predictions on train_dev, dev (and test with --final)
       summary.json       written last: a run without it is unfinished (resumable)
 
 Every write is atomic. Later steps read only this folder; nothing needs the training process alive.
@@ -33,6 +35,7 @@ CONFIG, SPLITS, ENCODER, MODEL, HISTORY, SUMMARY = (
     "config.yaml", "splits.csv", "encoder.json", "model.safetensors", "history.jsonl", "summary.json",
 )
 CHECKPOINT, TENSORBOARD, PREDICTIONS = "checkpoint.safetensors", "tensorboard", "predictions"
+BASELINES = "baselines"
 LEDGER = "test-ledger.jsonl"
 
 
@@ -143,11 +146,33 @@ class Run:
             raise UserError(f"run '{self.name}' has no predictions for split '{split}'{extra}; splits: {listing(have)}")
         return pd.read_parquet(path)
 
+    def baseline_predictions(self, name: str, split: str = "dev") -> pd.DataFrame:
+        """A baseline's predictions on `split`, in `predictions()`'s columns (the same examples, in the same order)."""
+        path = self.path / BASELINES / name / f"{split}.parquet"
+        if not path.exists():
+            have = sorted(f"{p.parent.name}/{p.stem}" for p in (self.path / BASELINES).glob("*/*.parquet"))
+            raise UserError(f"run '{self.name}' has no predictions of baseline '{name}' on '{split}' "
+                            f"(baselines keep train_dev, dev, and test with --final); it has: {listing(have)}")
+        return pd.read_parquet(path)
+
+    @property
+    def family(self) -> str | None:
+        """`linear` or `hgb` for a run of a scikit-learn model; None for a network's run."""
+        from tuneup.models.families.artifact import load_meta
+
+        meta = load_meta(self.path)
+        return None if meta is None else meta["family"]
+
     def load_model(self):
         """The trained network in eval mode, from safetensors (never pickle)."""
         from safetensors.torch import load_file
 
         from tuneup.models.nets import build_model
+
+        if self.family is not None:
+            raise UserError(
+                f"run '{self.name}' is model.kind {self.family} (scikit-learn), not a network: it has no layers to load; "
+                "its model is model.onnx (`tuneup export` and `tuneup serve` take it as they are)")
 
         model = build_model(self.config.model, self.encoder, seed=self.config.train.seed)
         model.load_state_dict(load_file(str(self.path / MODEL)))

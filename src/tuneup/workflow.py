@@ -27,6 +27,7 @@ from tuneup.data.split import Splits, assign
 from tuneup.errors.metrics import Metric, default_metric, get_metric
 from tuneup.exceptions import ConfigError, UserError
 from tuneup.models.baselines import run_baselines
+from tuneup.models.families import is_family
 from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
 from tuneup.report.board import write_hparams
@@ -162,7 +163,7 @@ def resolve_settings(prepared: Prepared) -> Prepared:
     if arch:
         cfg = cfg.with_overrides({k: v for k, (v, _) in arch.items()})
         found += [Inferred(k, _show(v), why) for k, (v, why) in arch.items()]
-    if cfg.train.lr == "auto":
+    if cfg.train.lr == "auto" and not is_family(cfg.model.kind):  # scikit-learn's models have no learning rate
         test = find_lr(prepared, cfg)
         cfg = cfg.with_overrides({"train.lr": test.suggested})
         found.append(Inferred("train.lr", f"{test.suggested:.2g}", f"learning-rate range test: the loss fell fastest "
@@ -321,8 +322,7 @@ def _resume(ref, cfg, overrides, final, callbacks, progress) -> rd.Run:
         raise UserError(f"run '{run_.name}' already finished; nothing to resume (start a new one with `tuneup run`)")
     saved = run_.config
     if cfg is not None:
-        wanted = _absolute_paths(load_config(cfg, overrides))
-        wanted = wanted.with_overrides({"task": saved.task, "metric": saved.metric}) if wanted.task is None else wanted
+        wanted = _as_resolved(_absolute_paths(load_config(cfg, overrides)), saved)
         diff = rd.config_diff(saved, wanted)
         if diff:
             raise UserError(
@@ -338,6 +338,16 @@ def _resume(ref, cfg, overrides, final, callbacks, progress) -> rd.Run:
     extra = _folds(run_.path, prepared, saved, progress)
     return _train_and_evaluate(run_.path, prepared, saved, final, callbacks or [], progress, started, resuming=True,
                                extra=extra)
+
+
+def _as_resolved(wanted: Config, saved: Config) -> Config:
+    """`wanted` with what it leaves to the data (task, metric, model kind and channels, learning rate) as
+    the saved run resolved it: a config that says `lr: auto` is the same config as the run it started."""
+    fill = {"task": (wanted.task, saved.task), "metric": (wanted.metric, saved.metric),
+            "model.kind": (None if wanted.model.kind == "auto" else 0, saved.model.kind),
+            "model.channels": (wanted.model.channels, saved.model.channels),
+            "train.lr": (None if wanted.train.lr == "auto" else 0, saved.train.lr)}
+    return wanted.with_overrides({k: v for k, (given, v) in fill.items() if given is None})
 
 
 def _folds(path: Path, prepared: Prepared, cfg: Config, progress: bool) -> dict[str, Any]:
@@ -358,6 +368,10 @@ def _train_and_evaluate(path: Path, prepared: Prepared, cfg: Config, final: bool
     t0 = time.perf_counter()
     baselines = fit_baselines(prepared, cfg, final)
     timing["baselines_s"] = time.perf_counter() - t0
+    if is_family(cfg.model.kind):  # scikit-learn's models: fitted, not trained by epochs
+        from tuneup.models.families.run import train_into
+
+        return train_into(path, prepared, cfg, train, final, progress, started, baselines, timing, weighting, extra)
 
     trainer = build(prepared, cfg)
     checkpoint = path / rd.CHECKPOINT
@@ -383,8 +397,8 @@ def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
     key = (tuple(names), cfg.train.seed, tuple(scored))
     if key not in prepared.baselines:
         prepared.baselines[key] = run_baselines(
-            names, {s: prepared.tensors[s] for s in scored}, prepared.task, prepared.metric,
-            prepared.encoder.n_outputs, prepared.encoder.decode_target, seed=cfg.train.seed,
+            names, {s: prepared.tensors[s] for s in scored}, prepared.encoder, prepared.metric, prepared.scorer(),
+            seed=cfg.train.seed,
         ) if names else {}
     return prepared.baselines[key]
 
@@ -399,23 +413,48 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
     summary.json (K-fold results); `purpose` is what the test ledger says the look at test was for."""
     if timing is None:
         timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
+    started = started if started is not None else time.perf_counter() - fit.seconds
+    training = {
+        "model": resolve_kind(cfg.model, prepared.encoder.input_spec()),
+        "parameters": count_parameters(trainer.model),
+        "device": str(trainer.device),
+        "epochs_run": fit.epochs_run,
+        "best_epoch": fit.best_epoch,
+        "stopped_early": fit.stopped_early,
+        "early_stopping": _early_stopping(trainer),
+    }
+    timing["per_epoch_s"] = float(np.median([h["seconds"] for h in fit.history])) if fit.history else 0.0
+    return write_run(path, prepared, cfg, lambda data: predict(trainer.model, trainer.head, data),
+                     lambda outputs: save_model(path / rd.MODEL, trainer.model, cfg), training, final, started,
+                     baselines, timing, weighting, extra, purpose)
+
+
+def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[[Tensors], Outputs],
+              save: Callable[[dict[str, Outputs]], Any], training: dict[str, Any], final: bool, started: float,
+              baselines: dict | None, timing: dict[str, float], weighting: Any = None,
+              extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
+    """The part of a run folder every model writes the same way, whatever trained it (a network, a
+    scikit-learn family): predictions per split (`outputs_of`), the model artifact (`save`, given the
+    predictions), the baselines' predictions, the test ledger, summary.json (`training`: its training block)
+    and TensorBoard's hyperparameters."""
     if baselines is None:
         t0 = time.perf_counter()
         baselines = fit_baselines(prepared, cfg, final)
         timing["baselines_s"] = time.perf_counter() - t0
-    started = started if started is not None else time.perf_counter() - fit.seconds
+    write_baseline_predictions(path, prepared.encoder, prepared.tensors, baselines)
     scored = [s for s in prepared.tensors if s != "test" or final]
+    scorer = prepared.scorer()
     t0 = time.perf_counter()
-    results = {}
+    results, outputs = {}, {}
     for split in scored:
         data = prepared.tensors[split]
-        out = predict(trainer.model, trainer.head, data)
-        value = trainer.scorer(out, data.y)
+        out = outputs[split] = outputs_of(data)
+        value = scorer(out, data.y)
         results[split] = {"n": len(data), "loss": float(np.mean(out.loss)), "metric": value,
                           "error": prepared.metric.error(value)}
         write_predictions(path / rd.PREDICTIONS / f"{split}.parquet", prepared.encoder, data, out)
     timing["evaluate_s"] = time.perf_counter() - t0
-    save_model(path / rd.MODEL, trainer.model, cfg)
+    save(outputs)
 
     test_uses = 0
     if final:
@@ -428,13 +467,23 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
                 "choosing between runs by test error makes it an optimistic, second dev set"
             )
     timing["total_s"] = time.perf_counter() - started
-    timing["per_epoch_s"] = float(np.median([h["seconds"] for h in fit.history])) if fit.history else 0.0
-    summary = build_summary(path.name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses)
+    # always answering the training majority class (the mean): what "did not learn" is judged against
+    training["chance_error"] = chance_error(Head(prepared.task, prepared.encoder.n_outputs), scorer, prepared.metric,
+                                            prepared.tensors["train"].y)
+    summary = build_summary(path.name, cfg, prepared, results, baselines, training, timing, final, test_uses)
     summary["training"]["importance_weights"] = weighting
     summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
     write_hparams(rd.Run(path))  # hyperparameters and final metrics for TensorBoard's HParams view
     return rd.Run(path)
+
+
+def write_baseline_predictions(path: Path, encoder: Encoder, tensors: dict[str, Tensors], baselines: dict) -> None:
+    """`<run>/baselines/<name>/<split>.parquet`: each baseline's predictions on the held-out splits it was
+    scored on, in `predictions/`'s columns (a paired bootstrap compares them with the model's)."""
+    for b in baselines.values():
+        for split, out in b.outputs.items():
+            write_predictions(path / rd.BASELINES / b.name / f"{split}.parquet", encoder, tensors[split], out)
 
 
 def default_baselines(kind: str) -> list[str]:
@@ -485,7 +534,7 @@ def _early_stopping(trainer: Trainer) -> dict | None:
                                     "patience": es.patience, "kept_learned": es.kept_learned}
 
 
-def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing, final, test_uses) -> dict:
+def build_summary(name, cfg, prepared, results, baselines, training, timing, final, test_uses) -> dict:
     metric, enc = prepared.metric, prepared.encoder
     ladder = {"human": cfg.human_level}
     for split in ("train", "train_dev", "dev", "test"):
@@ -516,17 +565,7 @@ def build_summary(name, cfg, prepared, results, baselines, fit, trainer, timing,
             b.name: {"model": b.model, "fit_rows": b.fit_rows, "seconds": b.seconds, "splits": b.scores}
             for b in baselines.values()
         },
-        "training": {
-            "model": resolve_kind(cfg.model, enc.input_spec()),
-            "parameters": count_parameters(trainer.model),
-            "device": str(trainer.device),
-            "epochs_run": fit.epochs_run,
-            "best_epoch": fit.best_epoch,
-            "stopped_early": fit.stopped_early,
-            "early_stopping": _early_stopping(trainer),
-            # always answering the training majority class (the mean): what "did not learn" is judged against
-            "chance_error": chance_error(trainer.head, trainer.scorer, metric, prepared.tensors["train"].y),
-        },
+        "training": training,
         "settings": [{"key": n.key, "value": n.value, "why": n.why} for n in prepared.settings],
         "timing": timing,
         "final": final,

@@ -136,7 +136,7 @@ def test_a_network_too_small_for_the_task_is_avoidable_bias_and_the_first_size_r
 def test_web_digits_to_phone_digits_is_data_mismatch_with_measured_augmentations(trained_image_run):
     d = tuneup.diagnose(trained_image_run)
     assert d.verdict == "data_mismatch"
-    assert d.intervals["gaps"]["data_mismatch"].low > 0.03
+    assert d.intervals["gaps"]["data_mismatch"].low > 0
     first = d.remedies[0]
     assert first.gap == "data_mismatch" and "train.augment" in first.set
     names = {a["name"] for a in first.set["train.augment"]}

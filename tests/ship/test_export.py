@@ -150,3 +150,47 @@ def test_serving_a_run_reexports_when_a_threshold_was_chosen_since(trained_table
     later = (first.path / "metadata.json").stat().st_mtime + 5
     os.utime(copy.path / "threshold.json", (later, later))
     assert ensure_export(copy).metadata["threshold"] == 0.35
+
+
+# ---- scikit-learn families (model.kind: linear | hgb) ---------------------------------------------------
+@pytest.fixture(scope="module")
+def hgb_run(tmp_path_factory):
+    """hgb on the churn table with `city` embedded: its export takes `features` and `categories`."""
+    from tests.conftest import make_table, table_config
+
+    import tuneup
+
+    root = tmp_path_factory.mktemp("hgb_export")
+    make_table(600).to_csv(root / "churn.csv", index=False)
+    cfg = table_config(root / "churn.csv", runs_dir=str(root / "runs"))
+    return tuneup.run(cfg, overrides={"model.kind": "hgb", "data.max_onehot": 3}, name="hgb", progress=False)
+
+
+def test_a_family_export_has_the_networks_shape_and_is_checked_against_scikit_learn(hgb_run, tmp_path):
+    from tuneup.ship.bundle import Bundle
+    from tuneup.ship.evaluate import eval_set
+
+    result = export(hgb_run, tmp_path / "e")
+    meta = result.metadata
+    assert sorted(p.name for p in result.path.iterdir()) == ["encoder.json", "metadata.json", "model.onnx"]
+    assert meta["model"]["inputs"] == ["features", "categories"] and meta["model"]["output"] == "output"
+    ver = meta["verification"]
+    assert ver["reference"] == "scikit-learn" and ver["passed"] and ver["prediction_agreement"] == 1.0
+    fp32 = meta["compress"]["variants"][0]
+    assert fp32["metric"] == pytest.approx(hgb_run.summary["splits"]["dev"]["metric"], abs=1e-12)
+    # served from the run itself: its export is made on demand; scores are scikit-learn's, as the run saved them
+    bundle = Bundle.load(hgb_run.path)
+    data = eval_set(hgb_run, "dev")
+    saved = hgb_run.predictions("dev").set_index("id").loc[data.ids, "score"].to_numpy()
+    np.testing.assert_allclose(bundle.run(data.feeds), saved, rtol=1e-6, atol=1e-7)
+
+
+def test_a_family_web_folder_carries_its_model(hgb_run, tmp_path):
+    from tuneup.ship import web
+
+    cache = tmp_path / ".cache" / "onnxruntime-web" / web.ORT_WEB_VERSION  # stand-ins: no npm call
+    cache.mkdir(parents=True)
+    for name in web.ORT_FILES:
+        (cache / name).write_text(f"// {name}")
+    result = export(hgb_run, tmp_path / "e", web=True)
+    assert (result.path / "web" / "model.onnx").read_bytes() == (hgb_run.path / "model.onnx").read_bytes()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from tuneup import _progress
+from tuneup._threads import one_thread
 from tuneup.checks import classes, columns, conflicts, distribution, duplicates, label_errors, leakage, split_values
 from tuneup.checks.context import CheckData, feature_types, load
 from tuneup.checks.report import CheckReport, ChecksFailed, Finding
@@ -43,7 +44,7 @@ def run_checks(data: CheckData, timing: dict[str, float] | None = None, progress
     sections: dict[str, dict[str, Any]] = {}
     findings: list[Finding] = []
     bar_or_not = _progress.task("checking the data", total=len(CHECKS)) if progress else nullcontext(None)
-    with bar_or_not as bar, quiet_threads():
+    with bar_or_not as bar, one_thread():
         for name, run in CHECKS.items():
             t0 = time.perf_counter()
             sections[name], found = run(data)
@@ -64,25 +65,6 @@ def overview(data: CheckData) -> dict[str, Any]:
         "features": len(data.types) if ds.kind == "table" else None,
         "image_shape": list(ds.images.shape[1:]) if ds.kind == "image" else None,
     }
-
-
-@contextmanager
-def quiet_threads():
-    """One OpenMP/BLAS thread for the quick models: on a busy machine their threads spin-wait for cores
-    (800 rows took 40 s with two threads, 2.5 s with one). The limit only reaches libraries already
-    loaded, so scikit-learn's OpenMP runtime is loaded first; torch's own OpenMP runtime (which scikit-learn
-    can end up calling when torch was loaded first) takes its setting from torch.set_num_threads."""
-    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime the boosting models use)
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # ---- the gate in front of `tuneup run` ------------------------------------------------------------

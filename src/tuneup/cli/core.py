@@ -29,16 +29,23 @@ def show_run(run, json_mode: bool) -> None:
         out.print(f"{f['how']}: " + ", ".join(
             f"{s.replace('_', '-')} {fmt_error(v['mean_error'], summary)} +- {fmt_error(v['std_error'], summary)}"
             for s, v in f["splits"].items()) + f" (mean +- std over {f['models']} models, in {run.path / 'folds'})")
-    t = summary["training"]
-    out.print(
-        f"{t['model']} with {t['parameters']:,} parameters on {t['device']}: {t['epochs_run']} epochs"
-        f"{' (stopped early)' if t['stopped_early'] else ''}, best epoch {t['best_epoch']}, "
-        f"{summary['timing']['train_s']:.1f}s"
-    )
+    out.print(_training_line(summary))
     if not summary["final"]:
         out.print("test was not looked at (evaluate it once, at the end, with --final)")
     out.print(f"report: {report}")
     out.print(f"run: {run.path}")
+
+
+def _training_line(summary: dict) -> str:
+    t, seconds = summary["training"], f"{summary['timing']['train_s']:.1f}s"
+    early = " (stopped early)" if t["stopped_early"] else ""
+    if t["model"] == "hgb":
+        return (f"hgb ({t['estimator']}) with {t['parameters']:,} tree nodes: {t['iterations']} boosting iterations"
+                f"{early}, {seconds}")
+    if t["model"] == "linear":
+        return f"linear ({t['estimator']}) with {t['parameters']:,} coefficients, fitted in {seconds}"
+    return (f"{t['model']} with {t['parameters']:,} parameters on {t['device']}: {t['epochs_run']} epochs{early}, "
+            f"best epoch {t['best_epoch']}, {seconds}")
 
 
 @app.command()

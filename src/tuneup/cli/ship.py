@@ -24,7 +24,7 @@ def export(
     min_slice: Annotated[int, typer.Option(help="Slices smaller than this are shown but not judged.", min=1)] = 30,
     json: JsonOpt = False,
 ) -> None:
-    """Export to ONNX (or TorchScript), verify against PyTorch on dev, compress, and measure the trade-off."""
+    """Export to ONNX (or TorchScript), verify against PyTorch (linear, hgb: scikit-learn) on dev, compress, measure."""
     from tuneup.ship.export import export as do_export
 
     start(json)

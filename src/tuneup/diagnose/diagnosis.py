@@ -215,7 +215,10 @@ def _measurements(run: Run, cfg, problems: list[str]) -> tuple[Mismatch | None, 
         from tuneup.diagnose.mismatch import measure_mismatch
 
         mismatch = measure_mismatch(run)
-    if problems[:1] in (["avoidable_bias"], ["did_not_learn"]):  # the verdict: worth a range test to find the rate
+    from tuneup.models.families import is_family
+
+    network = not is_family(run.summary["training"]["model"])
+    if network and problems[:1] in (["avoidable_bias"], ["did_not_learn"]):  # worth a range test to find the rate
         from tuneup.workflow import find_lr, prepare
 
         lr = find_lr(prepare(cfg), cfg)

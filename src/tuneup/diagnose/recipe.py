@@ -65,12 +65,16 @@ class Context:
 
 def remedies(ctx: Context, problems: list[str]) -> tuple[list[Remedy], list[str]]:
     """Ranked remedies and advice for the problem gaps (largest first), without repeats."""
-    out: list[Remedy] = family_switch(ctx, problems[0] if problems else "ok", plausible=not problems)
+    verdict = problems[0] if problems else "ok"
+    switch = family_switch(ctx, verdict, plausible=not problems)
+    # a family that beats the network is tried first, but a network that did not learn is fixed first
+    out: list[Remedy] = [] if verdict == "did_not_learn" else switch
     advice: list[str] = []
     for gap in problems or ["ok"]:
-        r, a = CATALOG[gap](ctx)
+        r, a = family_remedies(ctx, gap) if ctx.model in FAMILIES else CATALOG[gap](ctx)
         out += r
         advice += a
+    out += switch if verdict == "did_not_learn" else []
     unstable = ctx.check("unstable")
     if unstable and not {"avoidable_bias", "did_not_learn"} & set(problems):  # worth fixing whatever the verdict
         out.append(_lower_lr(ctx, unstable))
@@ -107,6 +111,53 @@ def family_switch(ctx: Context, gap: str, plausible: bool) -> list[Remedy]:
         out.append(Remedy(gap, f"{FAMILIES[name]} as the model", f"the {name} baseline {said}; as the model it is "
                           "diagnosed, analysed, exported and served like the network", {"model.kind": name}))
     return out
+
+
+def family_remedies(ctx: Context, gap: str) -> tuple[list[Remedy], list[str]]:
+    """The same gaps for scikit-learn's models: their own knobs (model.linear, model.hgb), the other families,
+    and for a mismatch the data levers (augmentation is a network's)."""
+    m = ctx.cfg.model
+    out: list[Remedy | None] = []
+    tighter = gap == "variance"
+    if gap in ("avoidable_bias", "did_not_learn", "variance") and ctx.model == "linear":
+        c = _round(m.linear.C / 10 if tighter else m.linear.C * 10)
+        out.append(Remedy(gap, f"{'more' if tighter else 'less'} L2 regularisation: C {c:g}",
+                          f"C {m.linear.C:g} now (the inverse of the penalty's strength)", {"model.linear.C": c}))
+    if gap in ("avoidable_bias", "did_not_learn") and ctx.model == "linear":
+        other = "cnn" if ctx.kind == "image" else "hgb"
+        out.append(Remedy(gap, f"{'a CNN' if other == 'cnn' else FAMILIES['hgb']} as the model",
+                          "a linear model cannot fit interactions and thresholds; this one can",
+                          {"model.kind": other}))
+    h = m.hgb
+    if gap in ("avoidable_bias", "did_not_learn") and ctx.model == "hgb":
+        leaves = min(2 * (h.max_leaf_nodes or 31), 1024)
+        out += [Remedy(gap, f"larger trees: max_leaf_nodes {leaves}", f"{h.max_leaf_nodes} leaves now",
+                       {"model.hgb.max_leaf_nodes": leaves}),
+                Remedy(gap, f"more boosting: max_iter {2 * h.max_iter}", f"{h.max_iter} iterations now",
+                       {"model.hgb.max_iter": 2 * h.max_iter})]
+        if h.l2_regularization > 0 or h.min_samples_leaf > 5:
+            out.append(Remedy(gap, "less regularisation", f"l2 {h.l2_regularization:g}, leaves of at least "
+                              f"{h.min_samples_leaf} rows now",
+                              {"model.hgb.l2_regularization": 0.0, "model.hgb.min_samples_leaf": 5}))
+    if gap == "variance" and ctx.model == "hgb":
+        l2 = 1.0 if h.l2_regularization == 0 else min(h.l2_regularization * 10, 1e4)
+        out += [Remedy(gap, f"L2 on the leaves: l2_regularization {l2:g}", f"{h.l2_regularization:g} now",
+                       {"model.hgb.l2_regularization": l2}),
+                Remedy(gap, f"larger leaves: min_samples_leaf {2 * h.min_samples_leaf}",
+                       f"{h.min_samples_leaf} rows now", {"model.hgb.min_samples_leaf": 2 * h.min_samples_leaf}),
+                Remedy(gap, f"smaller trees: max_leaf_nodes {max((h.max_leaf_nodes or 31) // 2, 2)}",
+                       f"{h.max_leaf_nodes} leaves now",
+                       {"model.hgb.max_leaf_nodes": max((h.max_leaf_nodes or 31) // 2, 2)}),
+                Remedy(gap, "each split sees half the features", f"max_features {h.max_features:g} now",
+                       {"model.hgb.max_features": 0.5}) if h.max_features > 0.5 else None]
+    if gap == "data_mismatch":
+        r, a = data_mismatch(ctx)
+        return [x for x in r if "train.augment" not in x.set], a
+    if gap == "dev_overfit":
+        return dev_overfit(ctx)
+    if gap == "ok":
+        return [], ok(ctx)[1]
+    return [r for r in out if r], []
 
 
 def ok(ctx: Context) -> tuple[list[Remedy], list[str]]:

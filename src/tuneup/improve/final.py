@@ -16,6 +16,7 @@ from tuneup.data.split import Splits
 from tuneup.diagnose.bootstrap import error_interval
 from tuneup.exceptions import UserError
 from tuneup.improve.result import FinalEvaluation
+from tuneup.models.families import is_family
 
 PURPOSE = "improve --final"
 
@@ -56,6 +57,11 @@ def _train(prepared, name: str, progress: bool, extra: dict) -> rd.Run:
     cfg = prepared.cfg
     train, weighting = training_tensors(prepared, cfg)
     path = start_run_dir(prepared, cfg, name)
+    if is_family(cfg.model.kind):  # scikit-learn's models are fitted in one go, on train + dev as well
+        from tuneup.models.families.run import train_into
+
+        return train_into(path, prepared, cfg, train, final=True, progress=progress, started=started,
+                          weighting=weighting, extra=extra, purpose=PURPOSE)
     trainer = build(prepared, cfg)
     cbs = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, cfg.metric)]
     if progress:

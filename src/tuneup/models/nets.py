@@ -13,6 +13,7 @@ from torch import nn
 
 from tuneup.config import Model
 from tuneup.exceptions import ConfigError
+from tuneup.models.families.estimators import is_family
 
 if TYPE_CHECKING:
     from tuneup.data.encode import Encoder
@@ -136,8 +137,12 @@ def resolve_kind(cfg: Model, input_spec: dict[str, Any]) -> str:
 def build_model(cfg: Model, encoder: "Encoder", seed: int = 0) -> nn.Module:
     """The network for this data and config, initialised reproducibly from `seed` (global RNG untouched)."""
     input_spec, n_outputs = encoder.input_spec(), encoder.n_outputs
-    image_input = encoder.preprocess_module() if input_spec["kind"] == "image" else None
     kind = resolve_kind(cfg, input_spec)
+    if is_family(kind):
+        raise ConfigError(f"model.kind '{kind}' is a scikit-learn model, not a network: this step trains networks "
+                          "only (a learning-rate range test, a learning curve, a train+dev retrain or an ensemble); "
+                          "use model.kind mlp, cnn or auto for it")
+    image_input = encoder.preprocess_module() if input_spec["kind"] == "image" else None
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if kind == "cnn":

@@ -88,6 +88,10 @@ def export(run, out: str | Path | None = None, format: str = "onnx", int8: bool 
 def _check_options(run, format: str, int8: bool, prune: float | None, web: bool, tolerance: float) -> None:
     if format not in FORMATS:
         raise UserError(f"--format {format!r} is not known; choose one of: {', '.join(FORMATS)}")
+    if run.family is not None and (format != "onnx" or int8 or prune is not None):
+        raise UserError(f"run '{run.name}' is model.kind {run.family} (scikit-learn), not a network: --int8, --prune and "
+                        "--format torchscript are for networks; export it without them (ONNX, checked against "
+                        "scikit-learn's own predictions)")
     if format == "torchscript" and (int8 or prune is not None or web):
         raise UserError("--int8, --prune and --web make ONNX files; use them with --format onnx (the default)")
     if prune is not None:
@@ -104,6 +108,15 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
 
     enc, threshold = run.encoder, run.head().threshold
     data = eval_set(run, "dev")
+    if run.family is not None:  # a scikit-learn model: its run already holds the whole graph
+        from tuneup.models.families.artifact import ONNX_FILE, reference_outputs
+
+        expected = reference_outputs(run, data.ids)
+        bar.advance(step="dev inputs and scikit-learn's outputs")
+        shutil.copyfile(run.path / ENCODER, tmp / ENCODER)
+        files = {"fp32": Path(shutil.copyfile(run.path / ONNX_FILE, tmp / FILES["fp32"]))}
+        return _finish(run, summary, tmp, files, data, expected, "scikit-learn", threshold, tolerance, min_slice, {},
+                       web, bar)
     module = graph.InferenceModule(run.load_model(), enc)
     expected = graph.torch_outputs(module, data.feeds)
     bar.advance(step="dev inputs and PyTorch outputs")
@@ -117,10 +130,6 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
         bar.advance()
         return meta
     files = {"fp32": graph.to_onnx(module, enc, data.feeds, tmp / FILES["fp32"])}
-    from tuneup.ship.latency import onnx_call, session
-
-    verification = _verify(onnx_call(session(files["fp32"]))(data.feeds), expected, enc, threshold, "ONNX Runtime")
-    bar.advance(step=f"ONNX verified (max |diff| {verification['max_abs_diff']:.2g})")
     extras: dict[str, dict] = {}
     if int8:
         from tuneup.ship.compress import quantize_int8
@@ -134,8 +143,20 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
         bar.advance(step="pruned and fine-tuned")
         files["pruned"] = graph.to_onnx(graph.InferenceModule(network, enc), enc, data.feeds, tmp / FILES["pruned"])
         bar.advance()
+    return _finish(run, summary, tmp, files, data, expected, "PyTorch", threshold, tolerance, min_slice, extras, web,
+                   bar)
+
+
+def _finish(run, summary, tmp: Path, files: dict[str, Path], data, expected: np.ndarray, reference: str,
+            threshold: float, tolerance: float, min_slice: int, extras: dict[str, dict], web: bool, bar) -> dict:
+    """Verify fp32 against `reference`'s outputs on dev, measure every variant, write metadata (and --web)."""
+    from tuneup.ship.latency import onnx_call, session
     from tuneup.ship.tradeoff import measure
 
+    enc = run.encoder
+    verification = _verify(onnx_call(session(files["fp32"]))(data.feeds), expected, enc, threshold, "ONNX Runtime",
+                           reference)
+    bar.advance(step=f"ONNX verified (max |diff| {verification['max_abs_diff']:.2g})")
     table = measure(files, enc, run.metric, data, threshold, tolerance, min_slice, extras)
     bar.advance(step="size, latency and dev metric measured")
     meta = _metadata(run, summary, {k: v.name for k, v in files.items()}, verification, table.to_dict())
@@ -149,7 +170,8 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
     return meta
 
 
-def _verify(got: np.ndarray, expected: np.ndarray, enc, threshold: float, engine: str) -> dict[str, Any]:
+def _verify(got: np.ndarray, expected: np.ndarray, enc, threshold: float, engine: str,
+            reference: str = "PyTorch") -> dict[str, Any]:
     from tuneup.ship.evaluate import decide
 
     diff = float(np.max(np.abs(got - expected), initial=0.0))
@@ -158,10 +180,10 @@ def _verify(got: np.ndarray, expected: np.ndarray, enc, threshold: float, engine
     if enc.task != "regression":
         a, b = decide(enc, got, threshold), decide(enc, expected, threshold)
         agree = float(((a == b) if a.ndim == 1 else (a == b).all(axis=1)).mean())
-    result = {"engine": engine, "split": "dev", "n": int(len(expected)), "max_abs_diff": diff,
-              "rtol": RTOL, "atol": ATOL, "passed": ok, "prediction_agreement": agree}
+    result = {"engine": engine, "reference": reference, "split": "dev", "n": int(len(expected)),
+              "max_abs_diff": diff, "rtol": RTOL, "atol": ATOL, "passed": ok, "prediction_agreement": agree}
     if not ok:
-        raise ExportMismatch(f"{engine} outputs differ from PyTorch's on dev by up to {diff:.3g} "
+        raise ExportMismatch(f"{engine} outputs differ from {reference}'s on dev by up to {diff:.3g} "
                              f"(allowed {ATOL:g} + {RTOL:g} x |value|): the export is wrong; please report it")
     return result
 

@@ -40,8 +40,8 @@ def verdicts(meta: dict[str, Any]) -> list[str]:
 
 def _headline(meta: dict[str, Any]) -> str:
     ver = meta["verification"]
-    return (f"{meta['model_version']}: {', '.join(meta['files'].values())}; {ver['engine']} matches PyTorch on "
-            f"{ver['split']} (n={ver['n']}, max |diff| {ver['max_abs_diff']:.2g})")
+    return (f"{meta['model_version']}: {', '.join(meta['files'].values())}; {ver['engine']} matches "
+            f"{ver.get('reference', 'PyTorch')} on {ver['split']} (n={ver['n']}, max |diff| {ver['max_abs_diff']:.2g})")
 
 
 def _footer(meta: dict[str, Any]) -> str:

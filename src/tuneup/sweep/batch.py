@@ -27,6 +27,7 @@ from typing import Any
 from tuneup import _progress
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError
+from tuneup.models.families import is_family
 from tuneup.sweep import study as studies
 from tuneup.train.ensemble import PER_MEMBER, EnsembleTrainer, compatible
 
@@ -94,8 +95,8 @@ def ensemble_key(cfg: Config) -> str | None:
     """What the members of one ensemble must share (the data and model configs and the training settings
     that are not per member), or None when `cfg` must train alone (a one-cycle schedule)."""
     t = cfg.train
-    if t.schedule.kind == "onecycle" or cfg.data.split.folds:
-        return None
+    if t.schedule.kind == "onecycle" or cfg.data.split.folds or is_family(cfg.model.kind):
+        return None  # linear, hgb: scikit-learn models, fitted one by one
     return json.dumps({"data": cfg.data.model_dump(mode="json"), "model": cfg.model.model_dump(mode="json"),
                        "train": t.model_dump(mode="json", exclude=PER_MEMBER)}, sort_keys=True)
 

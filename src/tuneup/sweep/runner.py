@@ -26,6 +26,7 @@ from tuneup import _progress
 from tuneup._io import write_json
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError, UserError, listing
+from tuneup.models.families import is_family
 from tuneup.sweep import study as studies
 from tuneup.sweep.candidate import Candidate, train_candidate
 from tuneup.sweep.result import SweepResult, summarize
@@ -129,9 +130,11 @@ def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[S
         _progress.info(f"inferred {note}")
     if "dev" not in prepared.tensors:
         raise UserError("a sweep chooses by dev error, but this config has no dev split; give data.split.dev a share")
-    kind = "cnn" if _model_kind(cfg, prepared) == "cnn" else "mlp"
+    kind = _model_kind(cfg, prepared)
+    family = is_family(kind)  # linear, hgb: scikit-learn's knobs, no network to build
+    kind = kind if family or kind == "cnn" else "mlp"
     sp = load_space(space, cfg, kind) if space is not None else default_space(cfg, kind, len(prepared.tensors["train"]))
-    sp.check(given, build=lambda c: build(prepared, c, device=torch.device("cpu")))
+    sp.check(given, build=None if family else lambda c: build(prepared, c, device=torch.device("cpu")))
     store = resolve(storage, cfg.runs_path())
     setup = Setup(given.to_dict(), str(given.base_dir), sp.to_dict(), sp.source, kind, store.url, store.shown,
                   study or cfg.name, pruner, trials, seed)

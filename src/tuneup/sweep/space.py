@@ -326,8 +326,24 @@ def _short(value: Any) -> str:
 
 
 # ---- the default space -------------------------------------------------------------------------------
+FAMILY_SPACES: dict[str, dict[str, Any]] = {
+    "linear": {"model.linear.C": {"log_uniform": [1e-3, 1e3]}},
+    "hgb": {
+        "model.hgb.learning_rate": {"log_uniform": [0.01, 0.3]},
+        "model.hgb.max_leaf_nodes": {"log_int": [8, 128]},
+        "model.hgb.min_samples_leaf": {"log_int": [5, 100]},
+        "model.hgb.l2_regularization": {"log_uniform": [1e-3, 10.0]},
+        "model.hgb.max_features": {"uniform": [0.5, 1.0]},
+    },
+}
+
+
 def default_space(cfg: Config, kind: str, n_train: int) -> Space:
-    """The classic levers (DESIGN.md, step 4) at ranges that suit small and medium models."""
+    """The classic levers (DESIGN.md, step 4) at ranges that suit small and medium models; for the
+    scikit-learn families (model.kind linear, hgb) their own knobs."""
+    if kind in FAMILY_SPACES:
+        params = {k: parse_param(k, v, "default space") for k, v in FAMILY_SPACES[kind].items()}
+        return _space(params, "default space", cfg, kind)
     sizes = [b for b in (32, 64, 128, 256) if b <= max(n_train, 32)]
     raw: dict[str, Any] = {
         "train.lr": {"log_uniform": [1e-4, 1e-1]},

@@ -52,7 +52,8 @@ class TensorBoardLogger(Callback):
                 w.add_scalar("loss", record[split]["loss"], epoch)
                 w.add_scalar(f"metric/{self.metric_name}", record[split]["metric"], epoch)
                 w.add_scalar("error", record[split]["error"], epoch)
-        self.writers["train"].add_scalar("lr", record["lr"], epoch)
+        if record["lr"] is not None:  # None: a model fitted without one (model.kind: linear)
+            self.writers["train"].add_scalar("lr", record["lr"], epoch)
         self.writers["train"].add_scalar("fit_loss", record["fit_loss"], epoch)
         for w in self.writers.values():
             w.flush()

@@ -118,7 +118,7 @@ def _data_drift(run, plog: PredictionLog, windows: Windows, cfg: Watch) -> drift
     stats, source, pixels = images.current_stats(plog, run)
     found = drift_.data_drift(ref.frame, stats, ref.types, windows, cfg.min_rows, ref.label, cfg.seed)
     found.images = {"source": source, "medians": images.medians(ref.frame, stats)}
-    if pixels is not None and len(pixels) >= 50:
+    if pixels is not None and len(pixels) >= 50 and run.family is None:  # linear, hgb: no learned features
         found.embedding = images.embedding_shift(run, ref.images, pixels, cfg.seed)
     return found
 

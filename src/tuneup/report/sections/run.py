@@ -148,7 +148,9 @@ def baselines(d: ReportData) -> h.Section | None:
         return None
     rungs, rows = baseline_rows(diag.baselines, diag.ladder, {"error_in_units": diag.error_in_units})
     head = ["model", *(RUNG_LABELS[r] for r in rungs)]
-    network = ["network (this run)", *(d.fmt(diag.ladder.get(r)) for r in rungs)]
+    model = (d.summary or {}).get("training", {}).get("model")
+    name = model if model in ("linear", "hgb") else "network"
+    network = [f"{name} (this run)", *(d.fmt(diag.ladder.get(r)) for r in rungs)]
     saved = (d.summary or {}).get("baselines", {})
     if saved:  # how each baseline was fitted
         head += ["fitted on", "seconds"]

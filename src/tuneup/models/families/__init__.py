@@ -1,0 +1,13 @@
+"""Model families that are not networks: scikit-learn's linear models and HistGradientBoosting as
+first-class tuneup models (`model.kind: linear | hgb`), and the baselines every run fits.
+
+    estimators.py  the one estimator setup (baselines and family runs), the matrix, outputs in the networks' form
+    fit.py         fit a family on prepared data: the estimator and its history (HGB: per boosting iteration)
+    graph.py       the fitted estimator as ONNX with the networks' inputs and output (ship/graph.py's contract)
+    trees.py       HistGradientBoosting -> ONNX's TreeEnsemble (double thresholds, categorical sets)
+    artifact.py    model.onnx + model.json in the run folder, checked against the estimator's own outputs
+    run.py         a family trained into a run folder (`workflow.run` calls `train_into` for these kinds)
+"""
+from tuneup.models.families.estimators import FAMILIES, is_family
+
+__all__ = ["FAMILIES", "is_family"]

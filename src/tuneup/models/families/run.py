@@ -1,0 +1,85 @@
+"""A family (`model.kind: linear | hgb`) trained into a run folder: the same folder a network's run makes,
+written by the same `workflow.write_run`, with model.onnx + model.json in place of model.safetensors.
+
+    config.yaml, splits.csv, encoder.json, check.json   (written by `workflow.run` before training)
+    history.jsonl, tensorboard/                          (fit.py's records, through the networks' writers)
+    predictions/<split>.parquet                          scikit-learn's own predict / predict_proba
+    baselines/<name>/<split>.parquet
+    model.onnx, model.json                               (artifact.py)
+    summary.json                                         training.model = linear | hgb
+"""
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from tuneup import _progress
+from tuneup import runs as rd
+from tuneup.data.encode import Tensors
+from tuneup.models.families import artifact
+from tuneup.models.families import estimators as E
+from tuneup.models.families.fit import Fitted, fit_family
+
+
+def train_into(path: Path, prepared, cfg, train: Tensors, final: bool = False, progress: bool = False,
+               started: float | None = None, baselines: dict | None = None, timing: dict[str, float] | None = None,
+               weighting: Any = None, extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
+    """Fit `cfg.model.kind` on `train` (the train split, with its importance weights) and write the run folder
+    `path` (made by `workflow.start_run_dir`, or by `workflow.run`). Callbacks for networks' epochs (a sweep's
+    pruner) are not called: a family is fitted in one go. `baselines` None: fitted (or found in the cache)."""
+    from tuneup.workflow import write_run
+
+    started = time.perf_counter() if started is None else started
+    timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0} if timing is None else timing
+    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
+    t0 = time.perf_counter()
+    with _progress.task(f"fitting {cfg.model.kind} {path.name}", total=None) if progress else nullcontext():
+        fitted = fit_family(prepared, cfg, train, evals)
+    if fitted.note:
+        _progress.warn(fitted.note)
+    write_history(path, fitted, cfg.metric)
+    timing["train_s"] = time.perf_counter() - t0  # with the history's measurements, as a network's epochs have
+    timing["per_epoch_s"] = fitted.history[-1]["seconds"]
+    enc = prepared.encoder
+
+    def outputs_of(data: Tensors):
+        return E.outputs(*E.predict(fitted.estimator, E.matrix(data), enc.task, enc.n_outputs), data.y, enc.task,
+                         enc.n_outputs, enc.spec["target"])
+
+    return write_run(path, prepared, cfg, outputs_of, lambda outputs: artifact.save(path, fitted, prepared, cfg, outputs),
+                     training_block(fitted), final, started, baselines, timing, weighting, extra, purpose)
+
+
+def training_block(fitted: Fitted) -> dict[str, Any]:
+    """summary.json's `training`, in the networks' keys: an epoch is a boosting iteration (hgb) or the one fit."""
+    return {
+        "model": fitted.family,
+        "estimator": E.describe(fitted.estimator),
+        "parameters": E.parameters(fitted.estimator),  # coefficients, or tree nodes
+        "device": "cpu",
+        "epochs_run": fitted.history[-1]["epoch"],  # boosting keeps every iteration it ran (early stopping ends it)
+        "best_epoch": fitted.history[-1]["epoch"],
+        "stopped_early": fitted.stopped_early,
+        "early_stopping": None,  # scikit-learn's own (model.hgb.early_stopping), on a share of train, not dev
+        "iterations": fitted.iterations,
+        "converged": (fitted.note is None) if fitted.family == "linear" else None,
+    }
+
+
+def write_history(path: Path, fitted: Fitted, metric_name: str) -> None:
+    """history.jsonl and the TensorBoard events, by the writers a network's trainer calls every epoch."""
+    from tuneup.train.callbacks import HistoryWriter, TensorBoardLogger
+
+    writers = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, metric_name)]
+    try:
+        for w in writers:
+            w.on_fit_start(None, 0)
+        for record in fitted.history:
+            for w in writers:
+                w.on_epoch_end(None, record)
+    finally:
+        for w in writers:
+            w.close()
+
