@@ -150,3 +150,31 @@ def test_a_large_table_let_go_after_encoding_trains_the_same_model(tmp_path, mon
     assert len(reads) == 1  # let go after encoding, read back once (for the folds), then kept
     for key in ("ladder", "folds"):
         assert lean.summary[key] == held.summary[key]
+
+
+@pytest.mark.parametrize("metric", ["f1", "accuracy"])
+def test_one_threshold_the_runs_metric_decides(metric):
+    """F1 gets the dev threshold that maximises it, used by the predictions, the summary and what serving
+    reads (threshold.json); accuracy keeps 0.5 and no threshold file."""
+    import json
+
+    from sklearn.metrics import accuracy_score, f1_score
+
+    cfg = {"name": "bc", "metric": metric, "data": {"train": {"path": "builtin:breast-cancer"}},
+           "model": {"hidden": [16]}, "train": {"lr": 0.001, "epochs": 3, "checkpoint": False}}
+    run = tuneup.run(cfg, progress=False)
+    dev = run.predictions("dev")
+    positive = run.encoder.classes[1]
+    saved = run.path / "threshold.json"
+    t = json.loads(saved.read_text())["threshold"] if metric == "f1" else 0.5
+    assert saved.exists() == (metric == "f1")
+    assert ((dev["score"] >= t) == (dev["y_pred"].astype(str) == positive)).all()
+    score = {"f1": lambda y, p: f1_score(y == positive, p == positive), "accuracy": accuracy_score}[metric]
+    assert run.summary["splits"]["dev"]["metric"] == pytest.approx(score(dev["y_true"].astype(str),
+                                                                          dev["y_pred"].astype(str)))
+    assert run.head().threshold == pytest.approx(t)  # what export and serving apply
+    if metric == "f1":
+        assert run.summary["threshold"]["value"] == pytest.approx(t)
+        assert json.loads(saved.read_text())["chosen_by"] == "tuneup run"
+    else:
+        assert run.summary["threshold"] is None

@@ -28,8 +28,10 @@ def demo_config(epochs: int = 30, runs_dir: str | None = None) -> Config:
             "meta": [],
             "split": {"seed": 0},
         },
-        "model": {"kind": "cnn", "channels": [16, 32, 64], "batch_norm": True, "init": "he"},
-        "train": {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": epochs,
+        # channels and the learning rate are left to the data, as `tuneup init` leaves them: [16, 32, 64] for
+        # 32x32 images, the rate from a range test (both said when the run starts, and kept in its config.yaml)
+        "model": {"kind": "cnn", "batch_norm": True, "init": "he"},
+        "train": {"optimizer": "adam", "lr": "auto", "batch_size": 64, "epochs": epochs,
                   "early_stopping": {"patience": 6}},
     }
     if runs_dir:
@@ -101,8 +103,13 @@ def _identifier_columns(ds) -> tuple[str | None, list[str]]:
 
 def _model_for(ds, task: str) -> dict[str, Any]:
     if ds.kind == "image":
-        return {"kind": "cnn", "channels": [32, 64], "batch_norm": True, "init": "he",
-                "_why": "images: a small CNN with batch norm"}
+        from tuneup.models.nets import auto_channels
+
+        shape = list(ds.images.shape[1:])
+        channels = auto_channels(shape)
+        return {"kind": "cnn", "channels": channels, "head_grid": 4, "batch_norm": True, "init": "he",
+                "_why": f"{shape[1]}x{shape[2]} images: a CNN of {len(channels)} conv blocks {channels} down to a "
+                        "~4x4 map, read by its linear head on that grid (measured: BENCHMARKS.md, Default models)"}
     small = len(ds) < 2000
     hidden = [64, 32] if small else [128, 64]
     return {"kind": "mlp", "hidden": hidden, "batch_norm": True, "dropout": 0.1 if small else 0.0, "init": "he",
@@ -112,7 +119,7 @@ def _model_for(ds, task: str) -> dict[str, Any]:
 
 def _train_for(n: int) -> dict[str, Any]:
     batch = 32 if n < 2000 else 128 if n < 100_000 else 512
-    return {"optimizer": "adam", "lr": 0.001, "batch_size": batch, "epochs": 100 if n < 2000 else 50,
+    return {"optimizer": "adam", "lr": "auto", "batch_size": batch, "epochs": 100 if n < 2000 else 50,
             "early_stopping": {"patience": 10 if n < 2000 else 5}}
 
 
@@ -161,8 +168,10 @@ def _render(cfg: Config, ds, notes: list, id_col: str | None, drop: list[str], m
         lines.append("  skip_bad_files: true")
     lines += [
         "  split: {seed: 0}  # dev/test shares chosen by data size; set train_dev, dev, test to override",
-        f"model: {_flow({k: v for k, v in model.items() if not k.startswith('_')})}",
-        f"train: {_flow(train)}",
+        f"model: {_flow({k: v for k, v in model.items() if not k.startswith('_')})}  # {model['_why']}",
+        f"train: {_flow(train)}  # lr auto: a learning-rate range test at the start of each run picks it (the run's "
+        "config.yaml keeps the rate it found); training stops once neither train-dev (when there is one) nor dev improves, "
+        "and keeps the best dev epoch",
         "",
     ]
     return "\n".join(lines)

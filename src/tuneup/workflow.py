@@ -445,10 +445,10 @@ def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[
     scored = [s for s in prepared.tensors if s != "test" or final]
     scorer = prepared.scorer()
     t0 = time.perf_counter()
-    results, outputs = {}, {}
+    results, outputs = {}, {split: outputs_of(prepared.tensors[split]) for split in scored}
+    threshold = decide_threshold(path, prepared, cfg, outputs)
     for split in scored:
-        data = prepared.tensors[split]
-        out = outputs[split] = outputs_of(data)
+        data, out = prepared.tensors[split], outputs[split]
         value = scorer(out, data.y)
         results[split] = {"n": len(data), "loss": float(np.mean(out.loss)), "metric": value,
                           "error": prepared.metric.error(value)}
@@ -472,10 +472,30 @@ def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[
                                             prepared.tensors["train"].y)
     summary = build_summary(path.name, cfg, prepared, results, baselines, training, timing, final, test_uses)
     summary["training"]["importance_weights"] = weighting
+    summary["threshold"] = threshold
     summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
     write_hparams(rd.Run(path))  # hyperparameters and final metrics for TensorBoard's HParams view
     return rd.Run(path)
+
+
+def decide_threshold(path: Path, prepared: Prepared, cfg: Config, outputs: dict[str, Outputs]) -> dict | None:
+    """A binary run whose metric a threshold improves (F1, balanced accuracy) gets the one that maximises it
+    on dev, applied to every split's predictions and saved as `threshold.json`, so the summary, the
+    predictions, the export and the server all decide alike. Accuracy keeps 0.5 (None here)."""
+    from tuneup.errors.threshold import TUNED_BY_RUN, choose_threshold, save_threshold
+
+    dev = outputs.get("dev")
+    if prepared.task != "binary" or cfg.metric not in TUNED_BY_RUN or dev is None or dev.proba is None:
+        return None
+    y = prepared.tensors["dev"].y.cpu().numpy().round().astype(np.int64)
+    if y.min() == y.max():  # one class on dev: nothing to choose by
+        return None
+    choice = choose_threshold(y, np.asarray(dev.proba, dtype=np.float64), cfg.metric, "dev")
+    for out in outputs.values():
+        out.pred = (np.asarray(out.proba) >= choice.threshold).astype(np.int64)
+    save_threshold(path, choice, path.name, by="tuneup run")
+    return {"value": choice.threshold, "objective": cfg.metric, "split": "dev", "at_default": choice.at_default}
 
 
 def write_baseline_predictions(path: Path, encoder: Encoder, tensors: dict[str, Tensors], baselines: dict) -> None:
@@ -529,9 +549,7 @@ def save_model(path: Path, model: torch.nn.Module, cfg: Config) -> None:
 
 
 def _early_stopping(trainer: Trainer) -> dict | None:
-    es = trainer.early
-    return None if es is None else {"watched": list(es.watch), "kept_on": es.keep_on, "quantity": es.quantity,
-                                    "patience": es.patience, "kept_learned": es.kept_learned}
+    return None if trainer.early is None else trainer.early.describe()
 
 
 def build_summary(name, cfg, prepared, results, baselines, training, timing, final, test_uses) -> dict:

@@ -35,9 +35,15 @@ def test_json_is_one_document_with_sklearn_numbers(cli, table_run):
     assert report["scores"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y == "yes", preds["score"]))
     assert [s["column"] for s in report["slices"]] == ["city", "age"]
     assert report["ceiling"] and report["top_losses"][0]["loss"] == pytest.approx(preds["loss"].max())
+    # the run's metric is accuracy: no threshold is chosen unless asked, and 0.5 is said to be the one in use
+    assert report["threshold"] is None and not (table_run / "threshold.json").exists()
+    assert report["threshold_in_use"].startswith("0.5 (the default")
+    r = cli("errors", str(table_run), "--threshold", "f1", "--json")
+    report = json.loads(r.stdout)
     saved = json.loads((table_run / "threshold.json").read_text())
     assert saved["threshold"] == report["threshold"]["threshold"] and saved["objective"] == "f1"
-    assert report["threshold_saved"].endswith("threshold.json")
+    assert report["threshold_saved"].endswith("threshold.json") and saved["chosen_by"].endswith("--threshold f1")
+    (table_run / "threshold.json").unlink()  # the fixture's run is shared
 
 
 def test_the_terminal_view_shows_every_part(cli, table_run):

@@ -25,8 +25,8 @@ def _records(**series):
     """Epoch records with the given per-split losses; train error 0.1 unless `train_error` says otherwise."""
     n = len(next(iter(series.values())))
     errors = series.pop("train_error", [0.1] * n)
-    return [{"train": {"error": errors[i]}, **{s: {"loss": v[i], "metric": v[i]} for s, v in series.items()}}
-            for i in range(n)]
+    return [{"train": {"error": errors[i]}, **{s: {"loss": v[i], "metric": v[i], "error": v[i]}
+                                               for s, v in series.items()}} for i in range(n)]
 
 
 def test_early_stopping_rule():
@@ -34,7 +34,7 @@ def test_early_stopping_rule():
     records = _records(dev=[1.0, 0.8, 0.795, 0.9])  # 0.795 is within min_delta: not an improvement
     decisions = [es.update(r, e) for e, r in enumerate(records, 1)]
     assert decisions == [(True, False), (True, False), (False, False), (False, True)]
-    assert es.best["dev"] == 0.8 and es.best_epoch == 2
+    assert es.best["dev loss"] == 0.8 and es.best_epoch == 2
 
 
 def test_with_a_target_source_training_goes_on_while_train_dev_improves():
@@ -43,7 +43,7 @@ def test_with_a_target_source_training_goes_on_while_train_dev_improves():
     dev = [2.37, 2.36, 2.40, 2.50, 2.60, 2.80, 3.00, 3.20, 3.30, 3.40, 3.50]
     evals = ["train_dev", "dev"]
     es = EarlyStopping.for_fit(config.EarlyStopping(patience=3), evals, _metric(), chance=0.9)
-    assert es.watch == ("train_dev", "dev")
+    assert es.watch == (("train_dev", "error"), ("dev", "loss"))  # train-dev's loss creeps down for ever
     stops = [es.update(r, e)[1] for e, r in enumerate(_records(train_dev=td, dev=dev), 1)]
     assert stops.index(True) == 10  # epoch 11: train-dev has not improved since epoch 8
     only_dev = EarlyStopping.for_fit(config.EarlyStopping(patience=3, monitor="dev"), evals, _metric(), 0.9)

@@ -24,8 +24,10 @@ def errors(
     by: By = None,
     tags: Tags = None,
     sample: Sample = None,
-    threshold: Annotated[str, typer.Option(help="Binary: choose the threshold by f1, precision=P or recall=R.")] = "f1",
-    save_threshold: Annotated[bool, typer.Option(help="Write the dev threshold to RUN/threshold.json.")] = True,
+    threshold: Annotated[str | None, typer.Option(
+        help="Binary: choose a new decision threshold on dev by f1, accuracy, balanced_accuracy, precision=P or "
+             "recall=R (export and serving then use it); without it the run's own threshold stays.")] = None,
+    save_threshold: Annotated[bool, typer.Option(help="Write the chosen threshold to RUN/threshold.json.")] = True,
     top: Annotated[int, typer.Option(help="How many highest-loss examples to list.")] = 10,
     bins: Annotated[int, typer.Option(help="Quantile bins for number columns.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed for the sample and the weak-slice finder's halves.")] = 0,

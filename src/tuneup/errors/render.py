@@ -172,8 +172,9 @@ def _shown(value) -> str:
 def threshold_line(report) -> str | None:
     t = report.threshold
     if t is None:
-        return None
-    goal = "max F1" if t.objective == "f1" else f"{t.objective} >= {t.target:g}"
+        in_use = getattr(report, "threshold_in_use", None)
+        return None if in_use is None else f"decision threshold: {in_use}"
+    goal = f"{t.objective} >= {t.target:g}" if t.target is not None else f"max {t.objective.replace('_', ' ')}"
     d = t.at_default
     saved = f"; saved to {report.threshold_saved}" if report.threshold_saved else ""
     return (f"threshold {t.threshold:.4g} ({goal} on {t.split}): precision {_pct(t.precision)}, recall "

@@ -30,7 +30,8 @@ from tuneup.errors.scores import Scores, probability_scores
 from tuneup.errors.skew import skew_warnings
 from tuneup.errors.slices import BINS, SliceTable, check_columns, slice_metrics
 from tuneup.errors.tags import TagTable, read_tags, tag_columns, tag_table
-from tuneup.errors.threshold import Threshold, choose_threshold, parse_objective, save_threshold
+from tuneup.errors.threshold import (Threshold, choose_threshold, describe, load_threshold, parse_objective,
+                                     save_threshold)
 from tuneup.errors.toploss import TOP, top_losses
 from tuneup.errors.weak import WeakSlices, find_weak_slices
 from tuneup.exceptions import UserError
@@ -62,8 +63,9 @@ class ErrorReport:
     ceiling: list[CeilingRow] = field(default_factory=list)
     rare_classes: list[dict] = field(default_factory=list)
     top_losses: list[dict] = field(default_factory=list)
-    threshold: Threshold | None = None
+    threshold: Threshold | None = None  # a new one, chosen because it was asked for
     threshold_saved: str | None = None
+    threshold_in_use: str | None = None  # binary: the decision threshold the run's predictions (and serving) use
     sample: Sample | None = None
     notes: list[str] = field(default_factory=list)
     timing: dict[str, float] = field(default_factory=dict)
@@ -82,6 +84,7 @@ class ErrorReport:
             "slices": [s.to_dict() for s in self.slices], "weak_slices": d(self.weak), "tags": d(self.tags),
             "ceiling": [r.to_dict() for r in self.ceiling], "rare_classes": self.rare_classes,
             "top_losses": self.top_losses, "threshold": d(self.threshold), "threshold_saved": self.threshold_saved,
+            "threshold_in_use": self.threshold_in_use,
             "sample": d(self.sample), "notes": self.notes, "timing": self.timing,
         }
 
@@ -111,7 +114,7 @@ class _Clock:
 
 def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame | None = None,
             tags_path: str = "", human: float | None = None, train_counts: dict[str, int] | None = None,
-            threshold: str | None = "f1", top: int = TOP, bins: int = BINS, seed: int = 0, split: str = "dev",
+            threshold: str | None = None, top: int = TOP, bins: int = BINS, seed: int = 0, split: str = "dev",
             run: str = "", weak: bool = True, clock: _Clock | None = None) -> ErrorReport:
     """Everything about one split's errors, computed and returned; nothing is written."""
     clock = clock or _Clock()
@@ -193,10 +196,13 @@ def _notes(examples: Examples, report: ErrorReport, human: float | None) -> list
 
 # ---- the run-folder half ---------------------------------------------------------------------------
 def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Path | None = None,
-           sample: int | None = None, top: int = TOP, bins: int = BINS, threshold: str | None = "f1",
+           sample: int | None = None, top: int = TOP, bins: int = BINS, threshold: str | None = None,
            save: bool = True, seed: int = 0) -> ErrorReport:
-    """Analyse a finished run's errors on `split`. On dev, a binary run's threshold is chosen and (with
-    `save`) written to `threshold.json`; `sample` writes that many misclassified examples to tag."""
+    """Analyse a finished run's errors on `split`. `threshold` (binary, dev): choose a new decision
+    threshold by that objective (f1, accuracy, balanced_accuracy, precision=P, recall=R) and (with `save`)
+    write it to `threshold.json`, which export and serving then apply; without it the run's own threshold
+    stays (`tuneup run` chose one for f1 and balanced accuracy, none for accuracy: 0.5).
+    `sample` writes that many misclassified examples to tag."""
     from tuneup.runs import Run
 
     run = Run.open(run)
@@ -218,10 +224,13 @@ def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Pat
                          _train_counts(run), choose, top, bins, seed, split, run.name, clock=clock)
         bar.advance(stage="analysed")
     report.path = str(run.path)
+    if examples.task == "binary":
+        report.threshold_in_use = describe(load_threshold(run.path))
     if split == "test":
         report.notes.append(_record_test_look(run, examples, report))
     if report.threshold is not None and save and split == "dev":
-        report.threshold_saved = str(save_threshold(run.path, report.threshold, run.name))
+        report.threshold_saved = str(save_threshold(run.path, report.threshold, run.name,
+                                                    by=f"tuneup errors --threshold {threshold}"))
     elif report.threshold is not None:
         report.notes.append(f"threshold not saved: only one chosen on dev is written to {run.name}/threshold.json")
     if sample is not None:

@@ -20,8 +20,11 @@ from tuneup.errors.curve import BinaryCurve
 from tuneup.exceptions import UserError
 
 FILE = "threshold.json"
-OBJECTIVES = ("f1", "precision", "recall")
+OBJECTIVES = ("f1", "precision", "recall", "accuracy", "balanced_accuracy")
 CURVE_POINTS = 41
+# the run's metrics that a threshold chosen on dev improves; accuracy is not among them: for probabilities
+# that mean what they say, 0.5 is already the rule with the fewest errors, so `tuneup run` keeps it
+TUNED_BY_RUN = ("f1", "balanced_accuracy")
 
 
 @dataclass
@@ -45,9 +48,11 @@ def parse_objective(text: str) -> tuple[str, float | None]:
     """'f1' | 'precision=0.95' | 'recall=0.9' -> (objective, target)."""
     name, _, value = str(text).strip().partition("=")
     name = name.strip().lower()
-    if name not in OBJECTIVES or (name == "f1") != (value == ""):
-        raise UserError(f"--threshold '{text}' is not an objective; use f1, precision=P or recall=R (P, R in (0, 1])")
-    if name == "f1":
+    targeted = name in ("precision", "recall")
+    if name not in OBJECTIVES or targeted == (value == ""):
+        raise UserError(f"--threshold '{text}' is not an objective; use f1, accuracy, balanced_accuracy, "
+                        "precision=P or recall=R (P, R in (0, 1])")
+    if not targeted:
         return name, None
     try:
         target = float(value)
@@ -70,16 +75,22 @@ def choose_threshold(y_true: np.ndarray, score: np.ndarray, objective: str = "f1
     # increasing thresholds, as precision_recall_curve gives them, so ties go the documented way
     thresholds, precision, recall = curve.thresholds[::-1], curve.precision()[::-1], curve.recall()[::-1]
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-300), 0.0)
-    i = _pick(name, target, precision, recall, f1, split)
+    i = _pick(name, target, precision, recall, f1, split, curve)
     return Threshold(
         float(thresholds[i]), name, target, float(precision[i]), float(recall[i]), float(f1[i]), split,
         int(len(y_true)), _at(curve, 0.5), _thin(thresholds, precision, recall, f1),
     )
 
 
-def _pick(name, target, precision, recall, f1, split) -> int:
+def _pick(name, target, precision, recall, f1, split, curve=None) -> int:
     if name == "f1":
         return int(np.argmax(f1))
+    if name in ("accuracy", "balanced_accuracy"):
+        tps, fps = curve.tps[::-1], curve.fps[::-1]  # increasing thresholds, as the arrays above
+        tn = curve.negatives - fps
+        score = ((tps + tn) / (curve.positives + curve.negatives) if name == "accuracy"
+                 else 0.5 * (tps / max(curve.positives, 1) + tn / max(curve.negatives, 1)))
+        return int(np.argmax(score))
     values, other = (precision, recall) if name == "precision" else (recall, precision)
     ok = np.flatnonzero(values >= target)
     if len(ok) == 0:
@@ -107,11 +118,22 @@ def _thin(thresholds, precision, recall, f1) -> list[dict]:
              "f1": float(f1[i])} for i in keep]
 
 
-def save_threshold(run_path: str | Path, choice: Threshold, run_name: str = "") -> Path:
-    """`threshold.json` in the run folder (atomic); `Run.head()` and serving read `threshold`."""
+def save_threshold(run_path: str | Path, choice: Threshold, run_name: str = "", by: str = "tuneup errors") -> Path:
+    """`threshold.json` in the run folder (atomic); `Run.head()` and serving read `threshold`; `by` says
+    which command chose it (`tuneup run` for the run's own metric, `tuneup errors --threshold` when asked)."""
     record = {k: v for k, v in choice.to_dict().items() if k != "curve"}
-    record.update({"run": run_name, "chosen": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    record.update({"run": run_name, "chosen_by": by,
+                   "chosen": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     return write_json(Path(run_path) / FILE, record)
+
+
+def describe(record: dict | None) -> str:
+    """The decision threshold in words, as report, export and serving say it."""
+    if record is None:
+        return "0.5 (the default: a probability of at least one half)"
+    target = f" {record['target']:g}" if record.get("target") is not None else ""
+    return (f"{record['threshold']:.4g} (chosen on {record.get('split', 'dev')} for {record['objective']}{target} "
+            f"by {record.get('chosen_by', 'tuneup errors')})")
 
 
 def load_threshold(run_path: str | Path) -> dict | None:

@@ -88,57 +88,75 @@ class EarlyStopping:
     stop while train-dev still improves."""
 
     patience: int
-    watch: tuple[str, ...] = ("dev",)
-    keep_on: str = "dev"
-    on_metric: bool = False  # the metric, else the loss
-    higher_is_better: bool = False  # of the watched quantity
+    watch: tuple[tuple[str, str], ...] = (("dev", "loss"),)  # (split, loss | metric | error)
+    keep_on: tuple[str, str] = ("dev", "loss")
+    higher_is_better: bool = False  # of the metric (losses and errors are lower-is-better)
     min_delta: float = 0.0
     chance: float | None = None  # the training error of predicting the majority class (the mean)
-    best: dict[str, float] = field(default_factory=dict)  # split -> best value seen
-    bad: dict[str, int] = field(default_factory=dict)  # split -> epochs since it improved
+    best: dict[str, float] = field(default_factory=dict)  # "split quantity" -> best value seen
+    bad: dict[str, int] = field(default_factory=dict)  # "split quantity" -> epochs since it improved
     best_epoch: int = 0  # the kept epoch
     kept: float = math.nan  # its value on keep_on
     kept_learned: bool = False
 
     @classmethod
     def for_fit(cls, es, evals: Sequence[str], metric: Metric, chance: float | None) -> "EarlyStopping | None":
-        """The rule for `train.early_stopping` (None: off) given the splits measured every epoch."""
+        """The rule for `train.early_stopping` (None: off) given the splits measured every epoch. With
+        `monitor: auto` and a train-dev split, train-dev is watched on its error: its loss keeps creeping
+        down long after the network stopped getting more of it right, and would never let training end."""
         if es is None or "dev" not in evals:  # no dev (the final train+dev retrain): every epoch, keep the last
             return None
         split, on_metric = parse_monitor(es.monitor)
         if split == "train_dev" and "train_dev" not in evals:
             raise TrainingError("train.early_stopping.monitor watches train-dev, but this run has no train-dev split; "
                                 "set data.split.train_dev, or monitor: auto (or dev)")
-        watch = ("dev",) if split == "dev" else ("train_dev",) if split == "train_dev" else (
-            ("train_dev", "dev") if "train_dev" in evals else ("dev",))
-        return cls(es.patience, watch, "dev", on_metric, on_metric and metric.higher_is_better, es.min_delta, chance)
+        q = "metric" if on_metric else "loss"
+        if split == "dev" or (split == "auto" and "train_dev" not in evals):
+            watch = (("dev", q),)
+        elif split == "train_dev":
+            watch = (("train_dev", q),)
+        else:
+            watch = (("train_dev", "error"), ("dev", q))
+        return cls(es.patience, watch, ("dev", q), metric.higher_is_better, es.min_delta, chance)
 
     @property
     def quantity(self) -> str:
-        return "metric" if self.on_metric else "loss"
+        """What the kept epoch is judged on (on dev)."""
+        return self.keep_on[1]
 
-    def _better(self, value: float, than: float) -> bool:
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return tuple(split for split, _ in self.watch)
+
+    def _better(self, value: float, than: float, quantity: str) -> bool:
         if not math.isfinite(value):
             return False
         if math.isnan(than):
             return True
-        return value > than + self.min_delta if self.higher_is_better else value < than - self.min_delta
+        if quantity == "metric" and self.higher_is_better:
+            return value > than + self.min_delta
+        return value < than - self.min_delta
 
     def update(self, record: dict, epoch: int) -> tuple[bool, bool]:
         """(keep this epoch's weights, stop now) after an epoch's `record`."""
-        what = self.quantity
-        for split in self.watch:
-            value = record[split][what]
-            if self._better(value, self.best.get(split, math.nan)):
-                self.best[split], self.bad[split] = value, 0
+        for split, q in self.watch:
+            key, value = f"{split} {q}", record[split][q]
+            if self._better(value, self.best.get(key, math.nan), q):
+                self.best[key], self.bad[key] = value, 0
             else:
-                self.bad[split] = self.bad.get(split, 0) + 1
+                self.bad[key] = self.bad.get(key, 0) + 1
         learned = self.chance is None or record["train"]["error"] <= LEARNED * self.chance
-        value = record[self.keep_on][what]
-        keep = (learned and not self.kept_learned) or (learned == self.kept_learned and self._better(value, self.kept))
+        split, q = self.keep_on
+        value = record[split][q]
+        keep = (learned and not self.kept_learned) or (learned == self.kept_learned and self._better(value, self.kept, q))
         if keep:
             self.best_epoch, self.kept, self.kept_learned = epoch, value, learned
-        return keep, all(self.bad.get(s, 0) >= self.patience for s in self.watch)
+        return keep, all(self.bad.get(f"{s} {q}", 0) >= self.patience for s, q in self.watch)
+
+    def describe(self) -> dict[str, Any]:
+        """The rule, for summary.json."""
+        return {"watched": [f"{s} {q}" for s, q in self.watch], "kept_on": " ".join(self.keep_on),
+                "patience": self.patience, "min_delta": self.min_delta, "kept_learned": self.kept_learned}
 
     def state(self) -> dict[str, Any]:
         return {"best": self.best, "bad": self.bad, "best_epoch": self.best_epoch, "kept": self.kept,
@@ -331,8 +349,7 @@ class Trainer:
                 self.scheduler.step()
         should_stop = False
         if plan.early:
-            what = plan.early.quantity
-            for split in plan.early.watch:
+            for split, what in plan.early.watch:
                 if not math.isfinite(record[split][what]):
                     raise TrainingError(self._diverged(epoch, record[split][what], where=f"{split} {what}"))
             keep, should_stop = plan.early.update(record, epoch)
