@@ -27,6 +27,16 @@ def test_run_directory_holds_every_file_and_no_pickle(trained_table_run):
     load_file(str(path / "model.safetensors"))
 
 
+def test_run_folder_files_get_the_users_umask(trained_table_run):
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    files = [f for f in trained_table_run.path.rglob("*") if f.is_file()]
+    assert files and {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o666 & ~umask for f in files}
+
+
 def test_predictions_and_summary_agree(trained_table_run):
     run = trained_table_run
     dev = run.predictions("dev")
