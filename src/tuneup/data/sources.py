@@ -16,7 +16,7 @@ from tuneup._progress import warn
 from tuneup.config import Config, Data, Source
 from tuneup.data import builtins, images
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
-from tuneup.exceptions import DataError, did_you_mean, listing
+from tuneup.exceptions import DataError, did_you_mean, listing, shown
 
 TABLE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -186,7 +186,7 @@ def _target(
         warn(f"{name}: {dropped} rows have no label in '{', '.join(targets)}' and are left out")
     if not isinstance(y, pd.DataFrame) and y.nunique() < 2:
         raise DataError(
-            f"{key}.target '{targets[0]}' of {name} holds a single value ({y.iloc[0]!r}); "
+            f"{key}.target '{targets[0]}' of {name} holds a single value ({shown(y.iloc[0])}); "
             "a model needs at least two classes or varying numbers to learn from"
         )
     return y, keep
@@ -288,7 +288,7 @@ def _decode(cfg, src, role, files, labels, ids, meta) -> Dataset:
     meta["path"] = [str(files[i]) for i in kept]
     y = labels.iloc[kept].reset_index(drop=True)
     if not isinstance(y, pd.DataFrame) and y.nunique() < 2:
-        raise DataError(f"data.{role}.path: {src.path}: every image has the label {y.iloc[0]!r}; a classifier needs two or more classes")
+        raise DataError(f"data.{role}.path: {src.path}: every image has the label {shown(y.iloc[0])}; a classifier needs two or more classes")
     return Dataset(
         ids=np.asarray(ids, dtype=object)[kept].astype(str), y=y, meta=meta, images=decoded.pixels,
         target_name=str(getattr(labels, "name", "label") or "label"),

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Optional
 
 import numpy as np
 
-from tuneup.exceptions import UserError
+from tuneup.exceptions import UserError, shown
 from tuneup.ship.ab import CANDIDATE, PRIMARY, Router
 from tuneup.ship.bundle import Bundle
 from tuneup.ship.http import RequestError
@@ -353,7 +353,7 @@ def _check_label(label: Any, bundle: Bundle) -> Any:
         raise RequestError(422, f"label: send one class, one of: {', '.join(by_text)}")
     unknown = [g for g in given if str(g) not in by_text]
     if unknown:
-        raise RequestError(422, f"label: {unknown[0]!r} is not a class of {bundle.version}; classes: {', '.join(by_text)}")
+        raise RequestError(422, f"label: {shown(unknown[0])} is not a class of {bundle.version}; classes: {', '.join(by_text)}")
     known = [by_text[str(g)] for g in given]
     return known if task == "multilabel" else known[0]
 
