@@ -74,6 +74,9 @@ def read_table(path: Path, fmt: str, src: Source, key: str = "data.train") -> pd
         else:
             sep = src.sep or _sniff_sep(path)
             frame = pd.read_csv(path, sep=sep, na_values=src.na_values or None, low_memory=False)
+            header = _header(path, sep)  # as written: pandas renames a second 'colour' to 'colour.1'
+            if len(header) == frame.shape[1]:
+                frame.columns = header
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8 CSV") from None
     except pd.errors.EmptyDataError:
@@ -86,10 +89,16 @@ def read_table(path: Path, fmt: str, src: Source, key: str = "data.train") -> pd
     if frame.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{path}: no rows; the file needs a header row and at least one example")
     frame.columns = [str(c).strip() for c in frame.columns]
-    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    dupes = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
     if dupes:
         raise DataError(f"{path}: column names repeat ({listing(dupes)}); give every column its own name")
     return frame
+
+
+def _header(path: Path, sep: str) -> list[str]:
+    """The first row of a CSV as written (empty names get pandas' own `Unnamed: i`)."""
+    row = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+    return [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(row)]
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
