@@ -159,6 +159,9 @@ def _from_table(frame: pd.DataFrame, src: Source, role: str, data: Data) -> Data
     features = frame[[c for c in frame.columns if c not in used]]
     if features.shape[1] == 0:
         raise DataError(f"{name}: no feature columns left after target, id, data.meta and data.drop")
+    if "source" in data.meta:
+        raise DataError(f"data.meta: 'source' is a name tuneup's metadata uses (which data source each example came "
+                        f"from: train or target); rename that column of {name}, or leave it out of data.meta")
     meta = frame[list(data.meta)].copy()
     meta.insert(0, "source", role)
     return Dataset(
@@ -292,6 +295,10 @@ def _decode(cfg, src, role, files, labels, ids, meta) -> Dataset:
     kept = decoded.kept
     if len(kept) == 0:
         raise DataError(f"data.{role}.path: {src.path}: none of the {len(files)} images could be read")
+    taken = [c for c in ("source", "path") if c in meta.columns]
+    if taken:
+        raise DataError(f"data.{role}: column '{taken[0]}' of {src.path} has a name tuneup's metadata uses (source: "
+                        "train or target; path: the image file); rename it, or list it in data.drop")
     meta = meta.iloc[kept].reset_index(drop=True)
     meta.insert(0, "source", role)
     meta["path"] = [str(files[i]) for i in kept]
