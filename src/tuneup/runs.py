@@ -43,8 +43,22 @@ def default_runs_dir() -> Path:
     return Path(os.environ.get("TUNEUP_RUNS", "tuneup-runs"))
 
 
+_MADE: list[Path] = []  # the run folders this process created, oldest first
+
+
+def made_here() -> list[Path]:
+    """The run folders this process created, oldest first (the CLI names the one a Ctrl-C left unfinished)."""
+    return list(_MADE)
+
+
 def new_run_dir(root: Path, base: str, name: str | None = None) -> Path:
     """Create and return a fresh run folder: `name`, or `<base>-001`, `<base>-002`, ... (race-free)."""
+    path = _make_run_dir(root, base, name)
+    _MADE.append(path)
+    return path
+
+
+def _make_run_dir(root: Path, base: str, name: str | None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     if name:
         path = root / name
