@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 import tuneup
-
 from tests.conftest import make_table
 
 
