@@ -159,3 +159,38 @@ def test_a_large_table_let_go_after_encoding_trains_the_same_model(tmp_path, mon
     assert len(reads) == 1  # let go after encoding, read back once (for the folds), then kept
     for key in ("ladder", "folds"):
         assert lean.summary[key] == held.summary[key]
+
+
+def test_a_file_changed_on_disk_is_read_again_in_the_same_process(tmp_path):
+    """A notebook: prepare and run, then the CSV is rewritten with more rows (or an image replaced)."""
+    from tests.conftest import write_image_folder
+
+    path = tmp_path / "churn.csv"
+    make_table(200).to_csv(path, index=False)
+    cfg = table_config(path, train={"epochs": 1})
+    assert len(tuneup.prepare(cfg).dataset) == 200
+    assert len(tuneup.prepare(cfg).dataset) == 200  # unchanged: the cache answers
+    make_table(250).to_csv(path, index=False)
+    assert len(tuneup.prepare(cfg).dataset) == 250
+    run = tuneup.run(cfg, progress=False)
+    assert sum(run.summary["data"]["split_sizes"].values()) == 250
+
+    folder = write_image_folder(tmp_path / "imgs", per_class=6)
+    images = {"data": {"train": {"path": str(folder)}, "images": {"size": 16}}}
+    before = tuneup.prepare(images).dataset.images.copy()
+    first = sorted((folder / "0").iterdir())[0]
+    from PIL import Image
+
+    Image.new("L", (16, 16), 255).save(first)  # one image, same folder and names
+    after = tuneup.prepare(images).dataset.images
+    assert (before != after).any(axis=(1, 2, 3)).sum() == 1
+
+    files = sorted(folder.rglob("*.png"))
+    pd.DataFrame({"file": [str(f.relative_to(folder)) for f in files], "label": [f.parent.name for f in files]}
+                 ).to_csv(folder / "list.csv", index=False)
+    listed = {"data": {"train": {"path": str(folder / "list.csv"), "image_column": "file", "target": "label"},
+                       "images": {"size": 16}}}
+    before = tuneup.prepare(listed).dataset.images.copy()
+    Image.new("L", (16, 16), 0).save(first)  # the listing unchanged, one image it names rewritten
+    after = tuneup.prepare(listed).dataset.images
+    assert (before != after).any(axis=(1, 2, 3)).sum() == 1

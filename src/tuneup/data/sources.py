@@ -30,6 +30,22 @@ def load(cfg: Config) -> Dataset:
     return _combine(train, target, cfg.data)
 
 
+def identity(cfg: Config) -> list[str]:
+    """What the config's data is on disk now: the identity (path, mtime, size) of every source file, and of
+    every file in a source folder. Equal identities: the same data (a cache of it is still good)."""
+    keys = []
+    for src in (cfg.data.train, cfg.data.target):
+        if src is None or src.path.startswith("builtin:"):
+            continue
+        path = Path(cfg.resolve_path(src.path))
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        if src.image_column and path.is_file():  # a table listing images: the images too
+            listed = read_table(path, source_format(cfg, src, "data"), src).get(src.image_column, pd.Series([]))
+            files += [p if p.is_absolute() else path.parent / p for p in map(Path, listed.dropna().astype(str))]
+        keys += [images.file_key(f) for f in files if f.exists()]
+    return keys
+
+
 def load_source(cfg: Config, src: Source, role: str) -> Dataset:
     key = f"data.{role}"
     fmt = source_format(cfg, src, key)
