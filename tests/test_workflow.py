@@ -178,7 +178,7 @@ def test_a_file_changed_on_disk_is_read_again_in_the_same_process(tmp_path):
     folder = write_image_folder(tmp_path / "imgs", per_class=6)
     images = {"data": {"train": {"path": str(folder)}, "images": {"size": 16}}}
     before = tuneup.prepare(images).dataset.images.copy()
-    first = sorted((folder / "0").iterdir())[0]
+    first = min((folder / "0").iterdir())
     from PIL import Image
 
     Image.new("L", (16, 16), 255).save(first)  # one image, same folder and names
