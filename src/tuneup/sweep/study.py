@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneup import _progress
+from tuneup._io import alive
 from tuneup.config import Config
 from tuneup.exceptions import UserError
 
@@ -149,15 +150,7 @@ def queue_retry(study, trial) -> None:
 
 
 def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return True  # unknown: leave it to the heartbeat
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return alive(pid) if isinstance(pid, int) else True  # unknown: leave it to the heartbeat
 
 
 @contextmanager
