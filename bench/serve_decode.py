@@ -16,7 +16,6 @@ import argparse
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import free_port, train_small  # bench/serve.py, beside this file
+from serve import start_server, train_small  # bench/serve.py, beside this file
 
 
 def blank_png(size: int) -> bytes:
@@ -35,24 +34,6 @@ def blank_png(size: int) -> bytes:
     buf = io.BytesIO()
     Image.new("L", (size, size)).save(buf, "PNG")
     return buf.getvalue()
-
-
-def start_server(export_dir: Path, logs: Path, extra: list[str]) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = free_port()
-    cmd = [sys.executable, "-m", "tuneup", "serve", str(export_dir), "--port", str(port), "--log-dir", str(logs),
-           *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def health_latencies(url: str, seconds: float, every: float = 0.02) -> list[float]:
@@ -112,7 +93,7 @@ def main() -> None:
     p.add_argument("--size", type=int, default=6000, help="the PNGs' width and height")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--rounds", type=int, default=3, help="rounds; medians are reported")
-    p.add_argument("--serve-args", default="", help="extra `tuneup serve` options, e.g. '--no-batching'")
+    p.add_argument("--no-batching", action="store_true", help="serve with micro-batching off")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     from tuneup import _progress
@@ -126,7 +107,8 @@ def main() -> None:
         run = Run.open(a.run) if a.run else train_small(folder)
         export_dir = export(run, folder / "export").path
         load_before = os.getloadavg()[0]
-        proc, url = start_server(export_dir, folder / "logs", a.serve_args.split())
+        proc, port = start_server(export_dir, not a.no_batching, folder / "logs")
+        url = f"http://127.0.0.1:{port}"
         try:
             rounds = [measure(url, png, a.uploads, a.seconds) for _ in range(a.rounds)]
         finally:
