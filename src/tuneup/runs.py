@@ -138,6 +138,8 @@ class Run:
             raise self.damaged(name, "missing")
         try:
             return reader(path)
+        except MemoryError:
+            raise
         except Exception as e:  # noqa: BLE001 - every library raises its own kind for a cut or garbled file
             why = " ".join(str(e).split()).removeprefix(f"{path}: ")
             why = why if isinstance(e, UserError) else f"{type(e).__name__}: {why}".removesuffix(": ")
