@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import tuneup
 from tests.conftest import make_table
 
 
@@ -28,6 +29,40 @@ def test_init_writes_a_readable_config_that_runs(cli, table_csv):
     assert r.code == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["task"] == "binary" and Path(summary["path"], "summary.json").exists()
+
+
+def test_init_makes_the_out_folder_and_says_so(cli, table_csv):
+    r = cli("init", "--data", str(table_csv), "--target", "churn", "--out", "nodir/sub/t.yaml")
+    assert r.code == 0, r.stderr
+    assert "made the folder nodir/sub for --out" in r.stdout
+    cfg = tuneup.load_config("nodir/sub/t.yaml")
+    assert cfg.resolve_path(cfg.data.train.path) == table_csv.resolve()
+    Path("afile").write_text("x")
+    assert_user_error(cli("init", "--data", str(table_csv), "--target", "churn", "--out", "afile/t.yaml"),
+                      "--out afile/t.yaml", "afile is a file, not a folder")
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_run_says_how_to_continue_it(table_csv):
+    import signal
+    import time
+
+    Path("cfg.yaml").write_text(f"name: long\ndata: {{train: {{path: {table_csv}, target: churn, id: customer_id}}}}\n"
+                                "train: {epochs: 100000, early_stopping: false, batch_size: 16}\n")
+    # Ctrl-C turned back on: a shell running the tests in the background may ignore SIGINT, and a child inherits it
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv = ['tuneup', 'run', 'cfg.yaml']; runpy.run_module('tuneup', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", start], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not Path("tuneup-runs/long-001/checkpoint.safetensors").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert err.strip().splitlines()[-1] == (
+        f"interrupted; continue it with `tuneup run --resume {Path('tuneup-runs/long-001').resolve()}`"), err[-1000:]
 
 
 def test_init_refuses_to_overwrite(cli, table_csv):

@@ -112,3 +112,55 @@ def test_missing_file_and_bad_yaml(tmp_path):
 def test_public_api_exports():
     assert tuneup.load_config is load_config
     assert issubclass(tuneup.ConfigError, tuneup.UserError)
+
+
+LAUGHS = """
+name: laughs
+data: {train: {path: builtin:wine}}
+a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+train:
+  augment: [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+"""
+
+
+def test_yaml_aliases_are_refused_with_the_file_and_line(tmp_path):
+    path = write(tmp_path, LAUGHS)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: line 5:") and "aliases" in message and "*a" in message
+    assert len(message) < 300
+    with pytest.raises(ConfigError, match="aliases"):  # the same rule for --set values
+        parse_override("train.augment=[&x [hflip], *x]")
+
+
+def test_anchors_alone_and_our_own_yaml_still_read(tmp_path):
+    cfg = load_config(write(tmp_path, DESIGN_SKETCH.replace("name: cats", "name: &n cats")))
+    assert cfg.name == "cats"
+    again = tmp_path / "again.yaml"
+    cfg.write(again)
+    assert load_config(again).to_dict() == cfg.to_dict()
+
+
+def test_a_huge_value_is_never_written_out_whole_in_a_message(tmp_path):
+    level = ["lol"] * 10
+    for _ in range(6):  # 10**7 strings, shared: cheap to hold, ruinous to print
+        level = [level] * 10
+    for overrides in ({"train.augment": level}, {"train.lr": "9" * 100_000}, {"task": "x" * 100_000},
+                      {"train.augment": [{"name": "y" * 100_000}]}, {"train.augment": [{"blur": {"sigma": level}}]}):
+        with pytest.raises(ConfigError) as caught:
+            load_config({"data": {"train": {"path": "builtin:wine"}}}, overrides)
+        assert len(str(caught.value)) < 400, (list(overrides), str(caught.value)[:200])
+
+
+def test_data_paths_are_shown_resolved(tmp_path):
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "tuneup.yaml"
+    path.write_text("data: {train: {path: ../nowhere/../churn.csv, target: churn}}\n")
+    cfg = load_config(path)
+    assert cfg.resolve_path(cfg.data.train.path) == tmp_path / "churn.csv"
+    with pytest.raises(tuneup.UserError) as caught:
+        tuneup.run(cfg, progress=False)
+    assert f"{tmp_path / 'churn.csv'}: no such file" in str(caught.value) and ".." not in str(caught.value)

@@ -27,6 +27,16 @@ def test_run_directory_holds_every_file_and_no_pickle(trained_table_run):
     load_file(str(path / "model.safetensors"))
 
 
+def test_run_folder_files_get_the_users_umask(trained_table_run):
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    files = [f for f in trained_table_run.path.rglob("*") if f.is_file()]
+    assert files and {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o666 & ~umask for f in files}
+
+
 def test_predictions_and_summary_agree(trained_table_run):
     run = trained_table_run
     dev = run.predictions("dev")
@@ -178,3 +188,38 @@ def test_one_threshold_the_runs_metric_decides(metric):
         assert json.loads(saved.read_text())["chosen_by"] == "tuneup run"
     else:
         assert run.summary["threshold"] is None
+
+
+def test_a_file_changed_on_disk_is_read_again_in_the_same_process(tmp_path):
+    """A notebook: prepare and run, then the CSV is rewritten with more rows (or an image replaced)."""
+    from tests.conftest import write_image_folder
+
+    path = tmp_path / "churn.csv"
+    make_table(200).to_csv(path, index=False)
+    cfg = table_config(path, train={"epochs": 1})
+    assert len(tuneup.prepare(cfg).dataset) == 200
+    assert len(tuneup.prepare(cfg).dataset) == 200  # unchanged: the cache answers
+    make_table(250).to_csv(path, index=False)
+    assert len(tuneup.prepare(cfg).dataset) == 250
+    run = tuneup.run(cfg, progress=False)
+    assert sum(run.summary["data"]["split_sizes"].values()) == 250
+
+    folder = write_image_folder(tmp_path / "imgs", per_class=6)
+    images = {"data": {"train": {"path": str(folder)}, "images": {"size": 16}}}
+    before = tuneup.prepare(images).dataset.images.copy()
+    first = min((folder / "0").iterdir())
+    from PIL import Image
+
+    Image.new("L", (16, 16), 255).save(first)  # one image, same folder and names
+    after = tuneup.prepare(images).dataset.images
+    assert (before != after).any(axis=(1, 2, 3)).sum() == 1
+
+    files = sorted(folder.rglob("*.png"))
+    pd.DataFrame({"file": [str(f.relative_to(folder)) for f in files], "label": [f.parent.name for f in files]}
+                 ).to_csv(folder / "list.csv", index=False)
+    listed = {"data": {"train": {"path": str(folder / "list.csv"), "image_column": "file", "target": "label"},
+                       "images": {"size": 16}}}
+    before = tuneup.prepare(listed).dataset.images.copy()
+    Image.new("L", (16, 16), 0).save(first)  # the listing unchanged, one image it names rewritten
+    after = tuneup.prepare(listed).dataset.images
+    assert (before != after).any(axis=(1, 2, 3)).sum() == 1

@@ -4,11 +4,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tuneup.exceptions import DataError
 
 
 @contextmanager
@@ -16,14 +19,26 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
+    tmp = _new_file(path.parent, f".{path.name}.", ".tmp")
+    mode = stat.S_IMODE(tmp.stat().st_mode)
     try:
         yield tmp
+        os.chmod(tmp, mode)  # some writers replace the file with their own, private one (safetensors: 0600)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _new_file(folder: Path, prefix: str, suffix: str) -> Path:
+    """An empty file of a fresh name, created as `open` creates files: the user's umask sets its permissions
+    (tempfile.mkstemp's are always 0600, and artifacts are for reading: serving, reports, colleagues)."""
+    while True:
+        tmp = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -68,7 +83,13 @@ def write_json(path: str | os.PathLike, value: Any) -> Path:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A JSON file's contents; a damaged one (cut short, not text) is a DataError naming it."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not valid JSON (not UTF-8 text at byte {e.start})") from None
 
 
 def append_jsonl(path: str | os.PathLike, record: dict) -> None:
@@ -100,3 +121,14 @@ def write_with(path: str | os.PathLike, writer: Callable[[Path], None]) -> Path:
     with atomic_path(path) as tmp:
         writer(tmp)
     return Path(path)
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (what it left behind is not yet litter)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from tuneup.exceptions import ConfigError, did_you_mean
+from tuneup.exceptions import ConfigError, did_you_mean, shown
 
 Task = Literal["binary", "multiclass", "multilabel", "regression"]
 TASKS: tuple[str, ...] = typing.get_args(Task)
@@ -295,8 +295,7 @@ class Config(Section):
         """Data paths are relative to the config file's folder; `builtin:` names pass through."""
         if path.startswith("builtin:"):
             return path
-        p = Path(path).expanduser()
-        return p if p.is_absolute() else self._base_dir / p
+        return (self._base_dir / Path(path).expanduser()).resolve()  # shown as /a/c.csv, never /a/b/../c.csv
 
     def runs_path(self) -> Path:
         return Path(self.runs_dir).expanduser()
@@ -305,7 +304,7 @@ class Config(Section):
         return self.model_dump(mode="json")
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        return yaml_text(self.to_dict())
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Config":
         return _validate(apply_overrides(self.to_dict(), overrides), self._source, self._base_dir)
@@ -337,10 +336,43 @@ def load_config(
     return _validate(apply_overrides(raw, overrides or {}), name, base)
 
 
+class _AliasRefused(yaml.YAMLError):
+    def __init__(self, alias: str, mark):
+        super().__init__(alias)
+        self.alias, self.mark = alias, mark
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without aliases: a few lines of `*name` can expand to gigabytes ("billion laughs"), and
+    a config has no need of them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(event.anchor, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # what we write must read back: a value used twice is written out twice
+
+
+def yaml_text(data: Any, **options: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, **options)
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file's contents; ConfigError naming the file and the line when it is not valid YAML."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _load_yaml(path.read_text(encoding="utf-8"))
+    except _AliasRefused as e:
+        raise ConfigError(f"{path}: line {e.mark.line + 1}: YAML aliases (*{shown(e.alias, 40)[1:-1]}) are not "
+                          "accepted; write the value out where it is used") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -351,9 +383,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     """`train.lr=0.01` -> ("train.lr", 0.01); the value is read as YAML (lists, numbers, null)."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. --set train.lr=0.01")
+        raise ConfigError(f"--set {shown(text)}: expected KEY=VALUE, e.g. --set train.lr=0.01")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        parsed = _load_yaml(value) if value.strip() else ""
+    except _AliasRefused:
+        raise ConfigError(f"--set {shown(text)}: YAML aliases (*name) are not accepted; write the value out") from None
     except yaml.YAMLError:
         parsed = value
     return key.strip(), parsed
@@ -431,10 +465,11 @@ def _explain(error: ValidationError, source: str) -> str:
         return f"{source}: '{key}' is required"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        hint = did_you_mean(str(value), [c.strip(" '") for c in expected.replace(" or ", ", ").split(",")])
-        return f"{source}: {key} {value!r} is not valid; choose one of: {expected} ({hint})"
+        hint = did_you_mean(shown(value)[1:-1] if isinstance(value, str) else shown(value),
+                            [c.strip(" '") for c in expected.replace(" or ", ", ").split(",")])
+        return f"{source}: {key} {shown(value)} is not valid; choose one of: {expected} ({hint})"
     message = first["msg"].removeprefix("Value error, ")
-    return f"{source}: {key} = {value!r}: {message}"
+    return f"{source}: {key} = {shown(value)}: {message[:300]}"
 
 
 def _is_type_tag(part: object) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
 
 
@@ -38,3 +39,20 @@ def listing(values: Iterable[object], limit: int = 12) -> str:
     values = [str(v) for v in values]
     shown = ", ".join(values[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _bounded_repr() -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxset = 3, 4, 4, 4, 4
+    r.maxstring = r.maxother = r.maxlong = 60
+    return r
+
+
+_REPR = _bounded_repr()
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value` as a message shows it: its repr, at most `limit` characters. Built without walking all of a
+    huge value (a YAML alias bomb, a 100 kB string), so a message never costs more than the mistake."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -59,6 +59,7 @@ def init_project(data: str, target: str | None = None, target_data: str | None =
     out = Path(out)
     if out.exists() and not force:
         raise UserError(f"{out} already exists; pass --force to overwrite it, or --out another file")
+    made = _out_folder(out)
     base = out.resolve().parent
     rel = lambda p: p if p.startswith("builtin:") else os.path.relpath(Path(p).resolve(), base)  # noqa: E731
     raw: dict[str, Any] = {"name": _name_for(data), "data": {"train": {"path": rel(data)}}}
@@ -82,7 +83,19 @@ def init_project(data: str, target: str | None = None, target_data: str | None =
     written._base_dir = base
     found = [f"id: {id_col} (unique per row)"] if id_col else []
     found += [f"data.drop: {c} (unique per row, like an identifier: it cannot generalise)" for c in drop]
+    found += [f"made the folder {made} for --out"] if made else []
     return Init(out, written, [_describe(ds), *map(str, notes), *found, f"model: {model['kind']} ({model['_why']})"])
+
+
+def _out_folder(out: Path) -> Path | None:
+    """The --out file's folder when it is still to be made (as `mkdir -p` would, once the data has been read),
+    else None; an error when a file stands where a folder must be."""
+    if out.parent.is_dir():
+        return None
+    standing = next(p for p in out.parents if p.exists() or p == Path(p.anchor) or p == Path("."))
+    if standing.exists() and not standing.is_dir():
+        raise UserError(f"--out {out}: {standing} is a file, not a folder; choose another --out")
+    return out.parent
 
 
 def _name_for(data: str) -> str:

@@ -20,9 +20,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import yaml
@@ -37,14 +38,30 @@ CONFIG, SPLITS, ENCODER, MODEL, HISTORY, SUMMARY = (
 CHECKPOINT, TENSORBOARD, PREDICTIONS = "checkpoint.safetensors", "tensorboard", "predictions"
 BASELINES = "baselines"
 LEDGER = "test-ledger.jsonl"
+THRESHOLD = "threshold.json"
+T = TypeVar("T")
 
 
 def default_runs_dir() -> Path:
     return Path(os.environ.get("TUNEUP_RUNS", "tuneup-runs"))
 
 
+_MADE: list[Path] = []  # the run folders this process created, oldest first
+
+
+def made_here() -> list[Path]:
+    """The run folders this process created, oldest first (the CLI names the one a Ctrl-C left unfinished)."""
+    return list(_MADE)
+
+
 def new_run_dir(root: Path, base: str, name: str | None = None) -> Path:
     """Create and return a fresh run folder: `name`, or `<base>-001`, `<base>-002`, ... (race-free)."""
+    path = _make_run_dir(root, base, name)
+    _MADE.append(path)
+    return path
+
+
+def _make_run_dir(root: Path, base: str, name: str | None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     if name:
         path = root / name
@@ -82,6 +99,9 @@ class Run:
             root = Path(runs_dir) if runs_dir else default_runs_dir()
             if (root / str(ref) / CONFIG).exists():
                 path = root / str(ref)
+            elif path.is_dir():
+                raise UserError(f"{path.resolve()} is a folder, not a run folder (it has no {CONFIG}); give a folder "
+                                f"that `tuneup run` made, e.g. {root}/<name>, or a run's name")
             else:
                 known = sorted(p.parent.name for p in root.glob(f"*/{CONFIG}")) if root.exists() else []
                 hint = f"; {did_you_mean(str(ref), known)}" if known else f"; no runs in {root} yet (start one with `tuneup run CONFIG`)"
@@ -111,7 +131,27 @@ class Run:
             raise UserError(
                 f"run '{self.name}' did not finish (no {SUMMARY}); continue it with `tuneup run --resume {self.path}`"
             )
-        return read_json(self.path / SUMMARY)
+        return self.read(SUMMARY, read_json)
+
+    def read(self, name: str, reader: Callable[[Path], T]) -> T:
+        """`reader(path)` on one file of the run folder. The one place where a missing or damaged file becomes
+        an error naming the file and what to do about it (train again, or resume an unfinished run)."""
+        path = self.path / name
+        if not path.exists():
+            raise self.damaged(name, "missing")
+        try:
+            return reader(path)
+        except MemoryError:
+            raise
+        except Exception as e:  # noqa: BLE001 - every library raises its own kind for a cut or garbled file
+            why = " ".join(str(e).split()).removeprefix(f"{path}: ")
+            why = why if isinstance(e, UserError) else f"{type(e).__name__}: {why}".removesuffix(": ")
+            raise self.damaged(name, f"damaged ({why[:160]})") from None
+
+    def damaged(self, name: str, what: str) -> UserError:
+        again = f"train it again with `tuneup run {self.path / CONFIG}`"
+        fix = again if self.complete else f"continue it with `tuneup run --resume {self.path}`, or {again}"
+        return UserError(f"run '{self.name}': {self.path / name} is {what}; {fix}")
 
     @property
     def history(self) -> list[dict]:
@@ -121,13 +161,13 @@ class Run:
     def encoder(self):
         from tuneup.data.encode import Encoder
 
-        return Encoder.load(self.path / ENCODER)
+        return self.read(ENCODER, Encoder.load)
 
     @cached_property
     def splits(self):
         from tuneup.data.split import Splits
 
-        return Splits.read(self.path / SPLITS)
+        return self.read(SPLITS, Splits.read)
 
     @property
     def metric(self):
@@ -139,12 +179,14 @@ class Run:
         return sorted(p.stem for p in (self.path / PREDICTIONS).glob("*.parquet"))
 
     def predictions(self, split: str = "dev") -> pd.DataFrame:
-        path = self.path / PREDICTIONS / f"{split}.parquet"
-        if not path.exists():
+        name = f"{PREDICTIONS}/{split}.parquet"
+        if not (self.path / name).exists():
             have = self.prediction_splits()
+            if not have:
+                raise self.damaged(PREDICTIONS, "missing (the run has no predictions at all)")
             extra = " (test predictions exist only for runs evaluated with --final)" if split == "test" else ""
             raise UserError(f"run '{self.name}' has no predictions for split '{split}'{extra}; splits: {listing(have)}")
-        return pd.read_parquet(path)
+        return self.read(name, pd.read_parquet)
 
     def baseline_predictions(self, name: str, split: str = "dev") -> pd.DataFrame:
         """A baseline's predictions on `split`, in `predictions()`'s columns (the same examples, in the same order)."""
@@ -175,15 +217,15 @@ class Run:
                 "its model is model.onnx (`tuneup export` and `tuneup serve` take it as they are)")
 
         model = build_model(self.config.model, self.encoder, seed=self.config.train.seed)
-        model.load_state_dict(load_file(str(self.path / MODEL)))
+        self.read(MODEL, lambda path: model.load_state_dict(load_file(str(path))))
         return model.eval()
 
     def head(self):
         from tuneup.models.heads import Head
 
         threshold = 0.5
-        if (self.path / "threshold.json").exists():
-            threshold = float(read_json(self.path / "threshold.json").get("threshold", 0.5))
+        if (self.path / THRESHOLD).exists():
+            threshold = self.read(THRESHOLD, lambda path: float(read_json(path).get("threshold", 0.5)))
         return Head(self.encoder.task, self.encoder.n_outputs, threshold=threshold)
 
     def data(self):

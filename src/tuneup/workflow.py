@@ -102,8 +102,8 @@ def _data_key(cfg: Config) -> str:
     import json
 
     d = cfg.to_dict()
-    return json.dumps({"data": d["data"], "task": d["task"], "metric": d["metric"], "base": str(cfg.base_dir)},
-                      sort_keys=True)
+    return json.dumps({"data": d["data"], "task": d["task"], "metric": d["metric"], "base": str(cfg.base_dir),
+                       "files": sources.identity(cfg)}, sort_keys=True)  # a file rewritten since is read again
 
 
 @dataclass

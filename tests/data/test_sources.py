@@ -140,6 +140,18 @@ def test_missing_and_malformed_files(tmp_path):
         load({"data": {"train": {"path": str(tmp_path / "empty.csv"), "target": "y"}}})
 
 
+def test_repeated_csv_headers_are_refused_by_name(cli, tmp_path):
+    rows = ["colour,size,colour,label,size,label2", *(f"red,{i},blue,{'ab'[i % 2]},{i},x" for i in range(30))]
+    (tmp_path / "dup.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"dup\.csv: column names repeat \(colour, size\)"):
+        load({"data": {"train": {"path": str(tmp_path / "dup.csv"), "target": "label"}}})
+    (tmp_path / "spaced.csv").write_text("a, a,label\n" + "\n".join(f"{i},{i},{i % 2}" for i in range(30)) + "\n")
+    with pytest.raises(DataError, match=r"column names repeat \(a\)"):  # ' a' is 'a' once stripped
+        load({"data": {"train": {"path": str(tmp_path / "spaced.csv"), "target": "label"}}})
+    r = cli("init", "--data", str(tmp_path / "dup.csv"), "--target", "label")
+    assert r.code == 2 and "column names repeat (colour, size)" in r.stderr and not (tmp_path / "tuneup.yaml").exists()
+
+
 def test_rows_without_label_are_dropped_with_warning(tmp_path, capsys):
     df = make_table(100)
     df.loc[:4, "churn"] = np.nan

@@ -83,6 +83,20 @@ def test_regression_is_stratified_by_quantiles():
     assert abs(np.median(y[s.mask("dev")]) - np.median(y)) < 0.1 * y.std()
 
 
+@pytest.mark.parametrize("stratify", [True, False])
+def test_regression_on_a_text_target_names_the_column_and_the_task(cli, tmp_path, stratify):
+    make_table(200).to_csv(tmp_path / "churn.csv", index=False)
+    config = tmp_path / "tuneup.yaml"
+    config.write_text(f"task: regression\ndata:\n  train: {{path: churn.csv, target: plan}}\n"
+                      f"  split: {{stratify: {str(stratify).lower()}}}\n")
+    r = cli("run", str(config))
+    assert r.code == 2, r.stderr[-500:]
+    line = r.stderr.strip().splitlines()[-1]
+    assert "data.train.target 'plan'" in line and "task: regression" in line and "'basic'" in line, line
+    assert "task: binary" in line  # the fix: plan holds two labels
+    assert not (tmp_path / "tuneup-runs").exists() or not any((tmp_path / "tuneup-runs").iterdir())
+
+
 def test_kfold_partitions_the_pool():
     ds = digits()
     s = assign(ds, Split(folds=5, repeats=2), "multiclass")

@@ -106,14 +106,16 @@ def chromium_or_skip() -> str:
 
 
 @contextlib.contextmanager
-def browser_page():
+def browser_page(http_credentials: dict[str, str] | None = None):
+    """A page in Debian's chromium; `http_credentials` ({"username", "password"}) answer HTTP Basic auth (a
+    server with an API key asks for it as the password)."""
     from playwright.sync_api import sync_playwright
 
     path = chromium_or_skip()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_context(http_credentials=http_credentials).new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.errors = errors
@@ -131,16 +133,18 @@ def json_rows(frame) -> list[dict]:
     return rows
 
 
-def fuzz(url: str, headers: dict[str, str] | None = None, max_examples: int = 30) -> int:
+def fuzz(url: str, headers: dict[str, str] | None = None, max_examples: int = 30,
+         answered: list[str] | None = None) -> int:
     """Schemathesis cases from the server's OpenAPI schema, positive and negative, for every operation;
-    fails on any 5xx. Returns how many requests were sent. (Driven through Hypothesis directly: the
-    schemathesis pytest plugin does not run under pytest 9.)"""
+    fails on any 5xx. Returns how many requests were sent; the request ids of the predictions it was given
+    are appended to `answered`. (Driven through Hypothesis directly: the schemathesis pytest plugin does not
+    run under pytest 9.)"""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
     from hypothesis.errors import Unsatisfiable
     from schemathesis.generation.modes import GenerationMode
 
-    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json", headers=headers or {})
     sent = 0
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -154,6 +158,8 @@ def fuzz(url: str, headers: dict[str, str] | None = None, max_examples: int = 30
                 response = case.call(base_url=url, headers=headers or {}, timeout=30)
                 sent += 1
                 assert response.status_code < 500, (mode, case.method, case.path, response.text[:300])
+                if answered is not None and case.path == "/predict" and response.status_code == 200:
+                    answered.extend(p["request_id"] for p in response.json()["predictions"])
 
             try:
                 check()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -109,6 +110,41 @@ def test_bad_uploads_get_a_clear_4xx_and_the_server_keeps_serving(setup):
     assert big.status_code == 413
     assert httpx.get(f"{url}/health").json()["status"] == "ok"
     assert upload(setup, [("ok.png", png_bytes(setup["images"][0]))]).status_code == 200
+
+
+def test_without_a_key_the_openapi_document_asks_for_none(setup):
+    doc = httpx.get(f"{setup['url']}/openapi.json").json()
+    assert "securitySchemes" not in doc.get("components", {})
+    assert all("security" not in op for ops in doc["paths"].values() for op in ops.values())
+    assert httpx.get(f"{setup['url']}/metadata").json()["api_key_required"] is False
+
+
+def blank_png(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (width, height)).save(buf, "PNG")  # all zero: a few kB, 36 megapixels to decode
+    return buf.getvalue()
+
+
+def test_huge_uploads_are_decoded_off_the_event_loop(setup):
+    """16 all-zero 6000x6000 PNGs, each within the size and pixel limits: decoded on worker threads, while
+    /health goes on answering at once. (Timings in BENCHMARKS.md; the bound here only tells seconds from
+    milliseconds: the event loop held for one decode waits about half a second.)"""
+    url, huge = setup["url"], blank_png(6000, 6000)
+    one = upload(setup, [("huge.png", huge)])
+    assert one.status_code == 200, one.text
+    r = upload(setup, [(f"{i}.png", huge) for i in range(16)])  # one request: 576 MP in all, refused unread
+    assert r.status_code == 413 and "one request may hold at most" in r.json()["error"]
+    waits = []
+    with ThreadPoolExecutor(16) as pool, httpx.Client(timeout=10) as client:
+        sent = [pool.submit(upload, setup, [(f"{i}.png", huge)]) for i in range(16)]
+        while not all(f.done() for f in sent):
+            start = time.perf_counter()
+            assert client.get(f"{url}/health").status_code == 200
+            waits.append(time.perf_counter() - start)
+            time.sleep(0.02)
+        codes = [f.result().status_code for f in sent]
+    assert codes == [200] * 16
+    assert len(waits) >= 5 and sorted(waits)[len(waits) // 2] < 0.1 and max(waits) < 1.0, waits
 
 
 def test_fuzzing_from_the_openapi_schema_finds_no_server_error(setup):

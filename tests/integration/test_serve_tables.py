@@ -56,22 +56,43 @@ def dev_rows(run):
     return ds.ids[rows], json_rows(ds.features.iloc[rows])
 
 
-def test_health_and_metadata_need_no_key(setup):
-    health = httpx.get(f"{setup['url']}/health").json()
+def test_only_health_answers_without_the_key(setup):
+    url = setup["url"]
+    health = httpx.get(f"{url}/health").json()
     assert health["status"] == "ok" and health["model"] == "churn-t03" and health["candidate"] == "table"
-    meta = httpx.get(f"{setup['url']}/metadata").json()
-    assert meta["threshold"] == 0.3 and meta["classes"] == ["no", "yes"] and meta["api_key_required"]
-    assert [c["name"] for c in meta["input"]["columns"]] == ["age", "income", "city", "plan", "signup"]
-    assert httpx.get(f"{setup['url']}/openapi.json").status_code == 200
-    assert "swagger" in httpx.get(f"{setup['url']}/docs").text.lower()
-
-
-def test_predict_needs_the_key(setup):
+    for path in ("/metadata", "/docs", "/openapi.json", "/", "/page/app.js", "/metrics", "/nope"):
+        for headers in ({}, {"X-API-Key": "wrong"}, {"Authorization": "Basic !!not base64"}):
+            r = httpx.get(f"{url}{path}", headers=headers)
+            assert r.status_code == 401 and "API key" in r.json()["error"], (path, headers, r.text)
+            assert r.headers["www-authenticate"].startswith("Basic ")  # a browser asks for the key
     ids, rows = dev_rows(setup["run"])
     for headers in ({}, {"X-API-Key": "wrong"}):
-        r = httpx.post(f"{setup['url']}/predict", json={"rows": rows[:1]}, headers=headers)
+        r = httpx.post(f"{url}/predict", json={"rows": rows[:1]}, headers=headers)
         assert r.status_code == 401 and "X-API-Key" in r.json()["error"]
-    assert httpx.get(f"{setup['url']}/metrics").status_code == 401
+        r = httpx.post(f"{url}/feedback", json={"request_id": "0" * 32, "label": "yes"}, headers=headers)
+        assert r.status_code == 401
+
+
+def test_with_the_key_everything_answers(setup):
+    url = setup["url"]
+    meta = httpx.get(f"{url}/metadata", headers=HEADERS).json()
+    assert meta["threshold"] == 0.3 and meta["classes"] == ["no", "yes"] and meta["api_key_required"]
+    assert [c["name"] for c in meta["input"]["columns"]] == ["age", "income", "city", "plan", "signup"]
+    assert "swagger" in httpx.get(f"{url}/docs", headers=HEADERS).text.lower()
+    assert httpx.get(f"{url}/page/app.js", headers=HEADERS).status_code == 200
+    # a browser sends the key as HTTP Basic's password (any user name): the upload page, then its calls
+    page = httpx.get(f"{url}/", auth=("anyone", KEY))
+    assert page.status_code == 200 and "page/app.js" in page.text
+    assert httpx.get(f"{url}/metadata", auth=("", KEY)).json()["model"] == "churn-t03"
+    # the OpenAPI document says what is true: this server needs the key, in either form, everywhere but /health
+    doc = httpx.get(f"{url}/openapi.json", headers=HEADERS).json()
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                                       "description": "The server's API key."}
+    assert schemes["HTTPBase"]["scheme"] == "basic"
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            assert (op.get("security") == [{"APIKeyHeader": []}, {"HTTPBase": []}]) == (path != "/health"), path
 
 
 def test_dev_rows_score_as_in_training_and_the_threshold_applies(setup):
@@ -131,6 +152,10 @@ def test_feedback_is_recorded_and_checked(setup):
     assert bad.status_code == 422 and "no, yes" in bad.json()["error"]
     bad_id = httpx.post(f"{setup['url']}/feedback", json={"request_id": "nope", "label": "yes"}, headers=HEADERS)
     assert bad_id.status_code == 422
+    cut = httpx.post(f"{setup['url']}/feedback", content=b'{"request_id": "', headers={**HEADERS,
+                                                                                     "Content-Type": "application/json"})
+    assert cut.status_code == 400 and "not valid JSON" in cut.json()["error"]
+    assert '{"request_id"' in cut.json()["error"] and '"rows"' not in cut.json()["error"]  # what /feedback takes
 
 
 @pytest.mark.parametrize("body, status, words", [
@@ -154,7 +179,7 @@ def test_bad_input_gets_a_clear_4xx(setup, body, status, words):
 
 
 def test_unknown_paths_and_methods_answer_json(setup):
-    assert httpx.get(f"{setup['url']}/nope").json()["error"] == "Not Found"
+    assert httpx.get(f"{setup['url']}/nope", headers=HEADERS).json()["error"] == "Not Found"
     assert httpx.get(f"{setup['url']}/predict", headers=HEADERS).status_code == 405
 
 
@@ -180,7 +205,7 @@ def test_the_form_page_predicts_a_row(setup):
     _, rows = dev_rows(setup["run"])
     row = next(r for r in rows if r["age"] is not None and r["city"] is not None)
     expected = post(setup, [row], client=client_for("candidate")).json()
-    with browser_page() as page:
+    with browser_page(http_credentials={"username": "tester", "password": KEY}) as page:
         # the page keeps one client id per browser; this one is routed to the candidate
         page.add_init_script(f"localStorage.setItem('tuneup-client-id', '{client_for('candidate')}')")
         page.goto(setup["url"] + "/")

@@ -24,7 +24,7 @@ def test_user_errors_exit_2_with_one_line(cli, trained_table_run, tmp_path):
         (["export", str(trained_table_run.path), "--format", "tflite"], "choose one of: onnx, torchscript"),
         (["export", str(trained_table_run.path), "--prune", "2"], "between 0 and 1"),
         (["serve", str(trained_table_run.path), "--api-key-env", "TUNEUP_TEST_NO_SUCH_VAR"], "TUNEUP_TEST_NO_SUCH_VAR"),
-        (["serve", str(tmp_path)], "not found"),
+        (["serve", str(tmp_path)], "is a folder, not a run folder"),
     ]:
         r = cli(*args)
         assert r.code == 2, (args, r.stderr)

@@ -194,3 +194,96 @@ def test_a_family_web_folder_carries_its_model(hgb_run, tmp_path):
         (cache / name).write_text(f"// {name}")
     result = export(hgb_run, tmp_path / "e", web=True)
     assert (result.path / "web" / "model.onnx").read_bytes() == (hgb_run.path / "model.onnx").read_bytes()
+
+
+@pytest.fixture
+def stale_export(trained_table_run, tmp_path):
+    """A copy of the run exported with every variant, then a threshold chosen (the export is now stale)."""
+    import os
+    import shutil
+
+    from tuneup.runs import Run
+    from tuneup.ship import web
+
+    ort = tmp_path / ".cache" / "onnxruntime-web" / web.ORT_WEB_VERSION  # stand-in files: no npm call
+    ort.mkdir(parents=True)
+    for name in web.ORT_FILES:
+        (ort / name).write_text(f"// {name}")
+    copy = Run(shutil.copytree(trained_table_run.path, tmp_path / "runs" / "churn", ignore=shutil.ignore_patterns("export")))
+    first = export(copy, copy.path / "export", int8=True, prune=0.4, prune_epochs=1, web=True, tolerance=0.02)
+    (copy.path / "threshold.json").write_text('{"threshold": 0.35}')
+    later = (first.path / "metadata.json").stat().st_mtime + 5
+    os.utime(copy.path / "threshold.json", (later, later))
+    return copy, first
+
+
+def test_a_stale_export_is_made_again_with_every_variant_it_had(stale_export, cli):
+    from tuneup.ship.bundle import Bundle
+    from tuneup.ship.export import ensure_export
+
+    run, first = stale_export
+    assert first.metadata["options"] == {"format": "onnx", "int8": True, "prune": 0.4, "web": True,
+                                         "tolerance": 0.02, "min_slice": 30, "prune_epochs": 1}
+    again = ensure_export(run)  # what `tuneup serve RUN --variant int8` does first
+    assert again.metadata["threshold"] == 0.35
+    assert again.metadata["files"] == first.metadata["files"] == {
+        "fp32": "model.onnx", "int8": "model.int8.onnx", "pruned": "model.pruned.onnx"}
+    assert again.metadata["options"] == first.metadata["options"] and again.metadata["web"] == "web"
+    assert all((again.path / f).is_file() for f in again.metadata["files"].values())
+    assert (again.path / "web" / "model.onnx").is_file()
+    assert Bundle.load(run.path, "int8").variant_file == "model.int8.onnx"
+
+
+def test_an_export_that_cannot_be_made_again_as_it_was_is_refused_and_kept(stale_export):
+    import json
+
+    from tuneup.ship.export import ensure_export
+
+    run, first = stale_export
+    meta = json.loads((first.path / "metadata.json").read_text())
+    del meta["options"]  # an export made before the options were recorded: the pruning fraction is lost
+    for v in meta["compress"]["variants"]:
+        v["extra"] = {}
+    (first.path / "metadata.json").write_text(json.dumps(meta))
+    before = sorted(p.name for p in first.path.iterdir())
+    with pytest.raises(UserError, match=r"pruned.*tuneup export .*--prune"):
+        ensure_export(run)
+    assert sorted(p.name for p in first.path.iterdir()) == before  # nothing the user made is gone
+
+
+def test_staging_folders_of_killed_exports_are_removed_by_the_next(trained_table_run, tmp_path):
+    import os
+    import shutil
+    import signal
+    import stat
+    import subprocess
+    import sys
+    import time
+
+    from tuneup.runs import Run
+
+    run = Run(shutil.copytree(trained_table_run.path, tmp_path / "churn", ignore=shutil.ignore_patterns("export")))
+    proc = subprocess.Popen([sys.executable, "-m", "tuneup", "export", str(run.path), "--prune", "0.5"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(run.path.glob(".export.*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = list(run.path.glob(".export.*.tmp"))
+    assert left and not (run.path / "export").exists()  # what a kill -9 leaves
+    alive = run.path / f".export.{os.getpid()}-0000abcd.tmp"  # a running export's (this process): not litter
+    alive.mkdir()
+    first = export(run)
+    assert sorted(p.name for p in run.path.glob(".export.*")) == [alive.name]
+    legacy = run.path / ".export.k2j4x9_q.tmp"  # an older tuneup's staging folder, older than the export now
+    legacy.mkdir()
+    past = (first.path / "metadata.json").stat().st_mtime - 60
+    os.utime(legacy, (past, past))
+    export(run)
+    assert sorted(p.name for p in run.path.glob(".export.*")) == [alive.name]
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [run.path / "export", *(run.path / "export").rglob("*")]:  # made to be served: readable
+        assert stat.S_IMODE(path.stat().st_mode) == (0o777 if path.is_dir() else 0o666) & ~umask, path

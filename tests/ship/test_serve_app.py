@@ -122,3 +122,18 @@ def test_an_output_that_overflowed_is_a_422_not_a_nan(embedded_run, tmp_path, mo
     r = call(app, "POST", "/predict", json={"rows": rows_of(ds.features.iloc[:2])})
     assert r.status_code == 422 and "examples [1] could not be scored" in r.json()["error"]
     assert not list((tmp_path / "logs").glob("log-*.jsonl"))  # nothing logged for a refused request
+
+
+@pytest.mark.parametrize("open_docs", [False, True])
+def test_open_docs_opens_the_docs_and_nothing_else(trained_table_run, tmp_path, open_docs):
+    result = export(trained_table_run, tmp_path / "e")
+    app = create_app(Bundle.load(result.path), options=ServeOptions(log_dir=tmp_path / "logs", api_key="k",
+                                                                    open_docs=open_docs))
+    for path in ("/docs", "/openapi.json", "/redoc"):
+        assert call(app, "GET", path).status_code == (200 if open_docs else 401), path
+    for path in ("/metadata", "/", "/page/app.js", "/metrics"):
+        assert call(app, "GET", path).status_code == 401, path
+        assert call(app, "GET", path, headers={"X-API-Key": "k"}).status_code == 200, path
+    assert call(app, "GET", "/health").status_code == 200
+    doc = call(app, "GET", "/openapi.json", headers={"X-API-Key": "k"}).json()
+    assert doc["paths"]["/metadata"]["get"]["security"] == [{"APIKeyHeader": []}, {"HTTPBase": []}]

@@ -1,4 +1,5 @@
 """Sweeps across processes: a killed sweep resumes; worker processes share one study."""
+import json
 import os
 import signal
 import subprocess
@@ -69,15 +70,17 @@ def test_a_killed_sweep_resumes_where_it_stopped(how):
     assert result.counts["complete"] == 3 and result.counts["lost"] == 1  # the lost one does not count
     lost, retry = result.trials[1], result.trials[2]
     assert retry.params == lost.params and "retries trial 1" in retry.note
-    # the retry continued the dead trial's run folder from its checkpoint instead of starting over
-    assert retry.run == lost.run and Path(retry.run).name == "wine-t0001"
+    # the retry continued the dead trial's run from its checkpoint instead of starting over, in its own folder
+    assert Path(retry.run).name == "wine-t0002" and lost.run is None and "continued by trial 2" in lost.note
+    saved = json.loads(Path(result.path).read_text())["trials"]
+    assert len({t["run"] for t in saved if t["run"]}) == len([t for t in saved if t["run"]]) == 3
     run = Run(retry.run)
     assert run.complete and [r["epoch"] for r in run.history] == list(range(1, epochs + 1))
     info = trial_json(run.path)
     assert info["trial"] == 2 and info["retries_trial"] == 1
     # the retried trial reported every epoch (those before the kill were replayed from the history)
     assert sorted(load_trials()[2].intermediate_values) == list(range(1, epochs + 1))
-    assert sorted(p.name for p in Path("tuneup-runs").glob("wine-t*")) == ["wine-t0000", "wine-t0001", "wine-t0003"]
+    assert sorted(p.name for p in Path("tuneup-runs").glob("wine-t*")) == ["wine-t0000", "wine-t0002", "wine-t0003"]
 
 
 def test_two_workers_share_one_study_without_losing_or_duplicating_trials():

@@ -58,3 +58,10 @@ def test_image_export_copies_images_and_loads(tmp_path, trained_image_run):
                               "runs_dir": str(tmp_path / "runs")})
     prepared = tuneup.prepare(cfg)
     assert (prepared.dataset.source == "target").sum() == len(frame)
+
+
+def test_the_label_and_id_columns_never_take_an_inputs_name():
+    from tuneup.watch.nextgen import _free
+
+    assert _free("label", ["age", "city"]) == "label"
+    assert _free("label", ["label", "_label", "age"]) == "__label"  # a feature called `label` keeps its name

@@ -8,6 +8,7 @@ import pandas as pd
 
 from tuneup.checks.context import CheckData
 from tuneup.checks.report import Finding
+from tuneup.exceptions import shown
 
 SHOWN = 10  # groups listed in the report
 
@@ -32,7 +33,7 @@ def check(data: CheckData) -> tuple[dict[str, Any], list[Finding]]:
     if not len(clashing):
         return section, []
     first = groups[0]["examples"]
-    example = ", ".join(f"'{e['id']}' = {e['label']!r}" for e in first[:3])
+    example = ", ".join(f"'{e['id']}' = {shown(e['label'])}" for e in first[:3])
     found = Finding(
         "warning", "conflicting_labels",
         f"{len(rows)} examples in {len(clashing)} groups have identical "

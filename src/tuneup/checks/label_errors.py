@@ -15,6 +15,7 @@ import numpy as np
 
 from tuneup.checks.context import CheckData
 from tuneup.checks.report import Finding
+from tuneup.exceptions import shown
 
 FOLDS = 3
 MAX_CHECKED = {"table": 50_000, "image": 20_000}  # examples checked (a random sample beyond this)
@@ -137,7 +138,7 @@ def summarize(data: CheckData, rows, y, probs, ranked, classes, model, method) -
     top = suspects[0]
     title = (f"{len(ranked)} suspected label error{'s' if len(ranked) > 1 else ''} ({100 * share:.1f}%); "
              f"most suspicious: '{top['id']}' labelled "
-             f"{top['given']!r}, the model says {top['suggested']!r} ({100 * top['confidence']:.0f}%)")
+             f"{shown(top['given'])}, the model says {shown(top['suggested'])} ({100 * top['confidence']:.0f}%)")
     advice = "review the suspects listed in the report and fix the labels that are wrong"
     if not strong:
         advice += (f"; the out-of-fold model is weak (balanced accuracy {quality['balanced_accuracy']:.2f}), so many "

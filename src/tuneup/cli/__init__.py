@@ -56,10 +56,11 @@ def main(argv: list[str] | None = None) -> None:
         name = getattr(getattr(e, "param", None), "opts", None)
         where = f"{name[0]}: " if name and name[0] not in e.format_message() else ""
         _fail(where + e.format_message().replace("\n", " "))
-    except Abort:
-        sys.exit(130)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except (KeyboardInterrupt, *Abort):
+        from tuneup.cli._common import interrupt_hint
+
+        hint = interrupt_hint()
+        print("interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
         sys.exit(130)
     except Exit as e:
         sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))

@@ -31,3 +31,14 @@ def start(json_mode: bool) -> None:
 def emit_json(data: Any) -> None:
     sys.stdout.write(dumps(data) + "\n")
     sys.stdout.flush()
+
+
+_interrupted: list[str] = []  # what to do after Ctrl-C, said by the command that knows
+
+
+def on_interrupt(hint: str) -> None:
+    _interrupted.append(hint)
+
+
+def interrupt_hint() -> str:
+    return _interrupted[-1] if _interrupted else ""

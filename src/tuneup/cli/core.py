@@ -8,8 +8,9 @@ import typer
 
 from tuneup import _progress
 from tuneup.cli import app
-from tuneup.cli._common import JsonOpt, SetOpt, emit_json, out, overrides, start
+from tuneup.cli._common import JsonOpt, SetOpt, emit_json, on_interrupt, out, overrides, start
 from tuneup.exceptions import UserError
+from tuneup.runs import made_here
 
 
 def show_run(run, json_mode: bool) -> None:
@@ -112,6 +113,23 @@ def run(
     changes = overrides(set_) | ({"data.skip_bad_files": True} if skip_bad_files else {})
     if folds is not None:
         changes |= {"data.split.folds": folds, "data.split.repeats": repeats or 1}
-    result = tuneup.run(config, changes, name=name, final=final, resume=resume, progress=not json,
-                        force=force)
+    before = len(made_here())
+    try:
+        result = tuneup.run(config, changes, name=name, final=final, resume=resume, progress=not json,
+                            force=force)
+    except KeyboardInterrupt:
+        on_interrupt(_after_interrupt(resume, made_here()[before:]))
+        raise
     show_run(result, json)
+
+
+def _after_interrupt(resume: str | None, made: list[Path]) -> str:
+    """What to do after Ctrl-C: continue the run folder it left unfinished."""
+    from tuneup.runs import Run
+
+    path = Run.open(resume).path if resume is not None else (made[0] if made else None)
+    if path is None or not path.exists():
+        return "no run folder was made yet: start again with `tuneup run CONFIG`"
+    if Run(path).complete:
+        return f"the run had finished: {path.resolve()}"
+    return f"continue it with `tuneup run --resume {path.resolve()}`"

@@ -8,6 +8,7 @@ import typer
 
 from tuneup.cli import app
 from tuneup.cli._common import JsonOpt, emit_json, out, start
+from tuneup.ship.uploads import MAX_REQUEST_PIXELS
 
 
 @app.command()
@@ -46,7 +47,8 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     variant: Annotated[str, typer.Option(help="Which exported model to serve: fp32, int8 or pruned.")] = "fp32",
     api_key_env: Annotated[str | None, typer.Option("--api-key-env", help="Require the API key held in this "
-                                                    "environment variable (X-API-Key header).")] = None,
+                                                    "environment variable (X-API-Key header, or a browser's "
+                                                    "HTTP Basic password) on every route but /health.")] = None,
     candidate: Annotated[str | None, typer.Option(help="A second model (run or export) for an A/B test.")] = None,
     candidate_variant: Annotated[str, typer.Option(help="The candidate's exported model.")] = "fp32",
     share: Annotated[float, typer.Option(help="The candidate's share of clients (sticky per X-Client-Id).")] = 0.1,
@@ -57,12 +59,18 @@ def serve(
                                                  "(default <runs>/serve-logs/<model version>).")] = None,
     log_max_mb: Annotated[float, typer.Option(help="Start a new log file past this size.", min=0.001)] = 50.0,
     max_body_mb: Annotated[float, typer.Option(help="Refuse request bodies larger than this.", min=0.001)] = 20.0,
+    max_request_pixels: Annotated[int, typer.Option(help="Refuse requests whose images hold more pixels than "
+                                                    "this in all (decoding cost).", min=1)] = MAX_REQUEST_PIXELS,
+    open_docs: Annotated[bool, typer.Option("--open-docs", help="With an API key: let /docs and /openapi.json "
+                                            "answer without it.")] = False,
 ) -> None:
-    """Serve a model over REST (ONNX Runtime) with an upload page at /, until interrupted."""
+    """Serve a model over REST (ONNX Runtime) with an upload page at /, until interrupted. With an API key,
+    every route but /health needs it."""
     from tuneup.ship.serve import ServeOptions, api_key_from_env
     from tuneup.ship.serve import serve as do_serve
 
     options = ServeOptions(host=host, port=port, api_key=api_key_from_env(api_key_env), share=share,
                            batching=batching, max_batch=max_batch, max_wait_ms=max_wait_ms, log_dir=log_dir,
-                           log_max_mb=log_max_mb, max_body_mb=max_body_mb)
+                           log_max_mb=log_max_mb, max_body_mb=max_body_mb, max_request_pixels=max_request_pixels,
+                           open_docs=open_docs)
     do_serve(model, candidate, variant, candidate_variant, options)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tuneup.exceptions import ConfigError, did_you_mean
+from tuneup.exceptions import ConfigError, did_you_mean, shown
 
 Batch = tuple[list[torch.Tensor], torch.Tensor]
 
@@ -63,10 +63,10 @@ def parse_specs(specs: list[str | dict[str, Any]]) -> list[tuple[str, dict[str, 
             name, given = next(iter(spec.items()))
             given = given or {}
         else:
-            raise ConfigError(f"train.augment: {spec!r} is not a transform; write a name or {{name: NAME, param: value}}")
-        if name not in TRANSFORMS:
+            raise ConfigError(f"train.augment: {shown(spec)} is not a transform; write a name or {{name: NAME, param: value}}")
+        if not isinstance(name, str) or name not in TRANSFORMS:
             raise ConfigError(
-                f"train.augment: unknown transform '{name}'; {did_you_mean(str(name), TRANSFORMS)} "
+                f"train.augment: unknown transform {shown(name)}; {did_you_mean(name[:60] if isinstance(name, str) else shown(name), TRANSFORMS)} "
                 f"(transforms: {', '.join(TRANSFORMS)})"
             )
         t = TRANSFORMS[name]
@@ -74,10 +74,10 @@ def parse_specs(specs: list[str | dict[str, Any]]) -> list[tuple[str, dict[str, 
         for key, value in dict(given).items():
             if key not in t.defaults:
                 raise ConfigError(
-                    f"train.augment: '{name}' has no parameter '{key}'; its parameters are: {', '.join(t.defaults)}"
+                    f"train.augment: '{name}' has no parameter {shown(key)}; its parameters are: {', '.join(t.defaults)}"
                 )
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"train.augment: {name}.{key} = {value!r} must be a number >= 0")
+                raise ConfigError(f"train.augment: {name}.{key} = {shown(value)} must be a number >= 0")
             params[key] = float(value)
         if not 0.0 <= params["p"] <= 1.0:
             raise ConfigError(f"train.augment: {name}.p = {params['p']} must be a probability in [0, 1]")

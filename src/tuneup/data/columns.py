@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from tuneup.exceptions import DataError, listing
+from tuneup.exceptions import DataError, listing, shown
 
 BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0, "y": 1, "n": 0, "t": 1, "f": 0}
 MAX_CLASSES_FROM_INTEGERS = 20  # integer targets with more distinct values are treated as regression
@@ -157,3 +157,20 @@ def infer_task(y: pd.Series | pd.DataFrame) -> tuple[str, str]:
         kind = "binary" if n == 2 else "multiclass"
         return kind, f"the target holds {n} distinct whole numbers: classes (set task: regression if they are amounts)"
     return "regression", f"the target holds {n} distinct numbers" + ("" if integral else " with fractions")
+
+
+def regression_target(y: pd.Series, name: str) -> pd.Series:
+    """The target as numbers for `task: regression`; text in it is a DataError naming the column, the
+    task and what to set instead."""
+    if isinstance(y, pd.DataFrame):
+        raise DataError(f"task: regression predicts one number, and the target holds {y.shape[1]} labels per example "
+                        f"({listing(y.columns, 4)}); set task: multilabel, or name one column of numbers as the target")
+    numbers = pd.to_numeric(y, errors="coerce")
+    text = y[numbers.isna() & y.notna()]
+    if len(text):
+        examples = ", ".join(shown(v, 30) for v in pd.unique(text)[:3])
+        n = y.nunique()
+        instead = f"task: {'binary' if n == 2 else 'multiclass'} ({n} labels)" if n <= 1000 else "another task"
+        raise DataError(f"data.train.target '{name}' holds text ({examples}), and task: regression needs numbers; "
+                        f"set {instead}, or name a column of numbers as the target")
+    return numbers

@@ -318,10 +318,7 @@ class Encoder:
 
 def _fit_target(ds: Dataset, train: np.ndarray, task: str) -> dict[str, Any]:
     if task == "regression":
-        y = pd.to_numeric(ds.y[train], errors="coerce")
-        if y.isna().any():
-            bad = ds.y[train][y.isna()].astype(str).unique()[:5]
-            raise DataError(f"target '{ds.target_name}' must hold numbers for regression, found {listing(bad)}")
+        y = cols.regression_target(ds.y[train], ds.target_name)
         std = float(y.std(ddof=0))
         return {"name": ds.target_name, "mean": float(y.mean()), "std": std if std > 0 else 1.0}
     if task == "multilabel":

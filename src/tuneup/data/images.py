@@ -95,7 +95,7 @@ def decode_files(
     """Decode `files`, reusing the cache; corrupt files stop with their name unless `skip_bad`."""
     from tuneup._progress import task
 
-    keys = [_file_key(f) for f in files]
+    keys = [file_key(f) for f in files]
     cached = _Cache(files, size, channels)
     pixels = np.zeros((len(files), channels, size, size), dtype=np.uint8)
     ok = np.zeros(len(files), dtype=bool)
@@ -140,7 +140,8 @@ def choose_channels(files: list[Path], channels: int | None) -> int:
     return 1 if modes and modes <= GRAY_MODES else 3
 
 
-def _file_key(path: Path) -> str:
+def file_key(path: Path) -> str:
+    """A file's identity: path, modification time (ns) and size; it changes when the file is rewritten."""
     try:
         st = path.stat()
     except OSError as e:

@@ -16,7 +16,7 @@ from tuneup._progress import warn
 from tuneup.config import Config, Data, Source
 from tuneup.data import builtins, images
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
-from tuneup.exceptions import DataError, did_you_mean, listing
+from tuneup.exceptions import DataError, did_you_mean, listing, shown
 
 TABLE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -28,6 +28,22 @@ def load(cfg: Config) -> Dataset:
         return train
     target = load_source(cfg, cfg.data.target, TARGET_SOURCE)
     return _combine(train, target, cfg.data)
+
+
+def identity(cfg: Config) -> list[str]:
+    """What the config's data is on disk now: the identity (path, mtime, size) of every source file, and of
+    every file in a source folder. Equal identities: the same data (a cache of it is still good)."""
+    keys = []
+    for src in (cfg.data.train, cfg.data.target):
+        if src is None or src.path.startswith("builtin:"):
+            continue
+        path = Path(cfg.resolve_path(src.path))
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        if src.image_column and path.is_file():  # a table listing images: the images too
+            listed = read_table(path, source_format(cfg, src, "data"), src).get(src.image_column, pd.Series([]))
+            files += [p if p.is_absolute() else path.parent / p for p in map(Path, listed.dropna().astype(str))]
+        keys += [images.file_key(f) for f in files if f.exists()]
+    return keys
 
 
 def load_source(cfg: Config, src: Source, role: str) -> Dataset:
@@ -74,6 +90,9 @@ def read_table(path: Path, fmt: str, src: Source, key: str = "data.train") -> pd
         else:
             sep = src.sep or _sniff_sep(path)
             frame = pd.read_csv(path, sep=sep, na_values=src.na_values or None, low_memory=False)
+            header = _header(path, sep)  # as written: pandas renames a second 'colour' to 'colour.1'
+            if len(header) == frame.shape[1]:
+                frame.columns = header
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8 CSV") from None
     except pd.errors.EmptyDataError:
@@ -86,10 +105,16 @@ def read_table(path: Path, fmt: str, src: Source, key: str = "data.train") -> pd
     if frame.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{path}: no rows; the file needs a header row and at least one example")
     frame.columns = [str(c).strip() for c in frame.columns]
-    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    dupes = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
     if dupes:
         raise DataError(f"{path}: column names repeat ({listing(dupes)}); give every column its own name")
     return frame
+
+
+def _header(path: Path, sep: str) -> list[str]:
+    """The first row of a CSV as written (empty names get pandas' own `Unnamed: i`)."""
+    row = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+    return [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(row)]
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -150,6 +175,9 @@ def _from_table(frame: pd.DataFrame, src: Source, role: str, data: Data) -> Data
     features = frame[[c for c in frame.columns if c not in used]]
     if features.shape[1] == 0:
         raise DataError(f"{name}: no feature columns left after target, id, data.meta and data.drop")
+    if "source" in data.meta:
+        raise DataError(f"data.meta: 'source' is a name tuneup's metadata uses (which data source each example came "
+                        f"from: train or target); rename that column of {name}, or leave it out of data.meta")
     meta = frame[list(data.meta)].copy()
     meta.insert(0, "source", role)
     return Dataset(
@@ -186,7 +214,7 @@ def _target(
         warn(f"{name}: {dropped} rows have no label in '{', '.join(targets)}' and are left out")
     if not isinstance(y, pd.DataFrame) and y.nunique() < 2:
         raise DataError(
-            f"{key}.target '{targets[0]}' of {name} holds a single value ({y.iloc[0]!r}); "
+            f"{key}.target '{targets[0]}' of {name} holds a single value ({shown(y.iloc[0])}); "
             "a model needs at least two classes or varying numbers to learn from"
         )
     return y, keep
@@ -283,12 +311,16 @@ def _decode(cfg, src, role, files, labels, ids, meta) -> Dataset:
     kept = decoded.kept
     if len(kept) == 0:
         raise DataError(f"data.{role}.path: {src.path}: none of the {len(files)} images could be read")
+    taken = [c for c in ("source", "path") if c in meta.columns]
+    if taken:
+        raise DataError(f"data.{role}: column '{taken[0]}' of {src.path} has a name tuneup's metadata uses (source: "
+                        "train or target; path: the image file); rename it, or list it in data.drop")
     meta = meta.iloc[kept].reset_index(drop=True)
     meta.insert(0, "source", role)
     meta["path"] = [str(files[i]) for i in kept]
     y = labels.iloc[kept].reset_index(drop=True)
     if not isinstance(y, pd.DataFrame) and y.nunique() < 2:
-        raise DataError(f"data.{role}.path: {src.path}: every image has the label {y.iloc[0]!r}; a classifier needs two or more classes")
+        raise DataError(f"data.{role}.path: {src.path}: every image has the label {shown(y.iloc[0])}; a classifier needs two or more classes")
     return Dataset(
         ids=np.asarray(ids, dtype=object)[kept].astype(str), y=y, meta=meta, images=decoded.pixels,
         target_name=str(getattr(labels, "name", "label") or "label"),

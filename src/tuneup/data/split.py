@@ -18,6 +18,7 @@ from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFol
 
 from tuneup._io import write_with
 from tuneup.config import Split
+from tuneup.data.columns import regression_target
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
 from tuneup.exceptions import DataError
 
@@ -91,6 +92,8 @@ def strata(ds: Dataset, task: str) -> np.ndarray | None:
 
 def assign(ds: Dataset, cfg: Split, task: str) -> Splits:
     n = len(ds)
+    if task == "regression":
+        regression_target(ds.y, ds.target_name)  # before anything computes with it: text is the config's mistake
     if n < MIN_EXAMPLES:
         raise DataError(f"{n} examples are too few to split into train, dev and test; at least {MIN_EXAMPLES} are needed")
     labels = strata(ds, task) if cfg.stratify else None

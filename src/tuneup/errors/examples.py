@@ -104,8 +104,9 @@ class Examples:
     # ---- building --------------------------------------------------------------------------------
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, task: str, classes: list | None, metric: "Metric | str",
-                   kinds: dict[str, str] | None = None) -> "Examples":
-        """A predictions frame (the contract in CONTRIBUTING.md) plus any other columns to slice by."""
+                   kinds: dict[str, str] | None = None, columns: pd.DataFrame | None = None) -> "Examples":
+        """A predictions frame (the contract in CONTRIBUTING.md) plus the columns to slice by: `columns`, row
+        for row (they may have any names, `y_true` and `loss` too), or else the frame's other columns."""
         metric = get_metric(metric, task) if isinstance(metric, str) else metric
         missing = [c for c in ("id", "y_true", "y_pred") if c not in frame.columns]
         if missing:
@@ -118,9 +119,10 @@ class Examples:
         y_true, y_pred = _targets(frame["y_true"], task, classes), _targets(frame["y_pred"], task, classes)
         proba = _probabilities(frame, task, classes)
         loss = frame["loss"].to_numpy(np.float64) if "loss" in frame else np.full(len(frame), np.nan)
-        extra = [c for c in frame.columns if c not in PREDICTION_COLUMNS and not str(c).startswith("p:")]
-        columns = frame[extra].reset_index(drop=True)
-        kinds = {c: (kinds or {}).get(c, "meta") for c in extra}
+        if columns is None:
+            columns = frame[[c for c in frame.columns if c not in PREDICTION_COLUMNS and not str(c).startswith("p:")]]
+        columns = columns.reset_index(drop=True)
+        kinds = {c: (kinds or {}).get(c, "meta") for c in columns.columns}
         return cls(frame["id"].astype(str).to_numpy(), task, classes, y_true, y_pred, proba, loss, metric,
                    columns, kinds)
 
@@ -137,8 +139,7 @@ class Examples:
                 "the data changed since the run; analyse a run trained on the current data"
             )
         extra, kinds = _data_columns(ds, rows, run.encoder)
-        joined = pd.concat([preds.reset_index(drop=True), extra], axis=1)
-        examples = cls.from_frame(joined, run.encoder.task, run.encoder.classes, run.metric, kinds)
+        examples = cls.from_frame(preds, run.encoder.task, run.encoder.classes, run.metric, kinds, columns=extra)
         if ds.images is not None:
             examples.images = ds.images[rows]
         return examples
@@ -155,7 +156,8 @@ def _data_columns(ds, rows: np.ndarray, encoder) -> tuple[pd.DataFrame, dict[str
         for column in encoder.spec.get("columns", []):
             if column["type"] == "datetime" and column["name"] in features:
                 features[column["name"]] = pd.to_datetime(features[column["name"]], errors="coerce", format="mixed")
-        features = features[[c for c in features.columns if c not in kinds]]
+        # a feature may share a name with the metadata tuneup adds (`source`): both stay, the feature renamed
+        features = features.rename(columns={c: f"feature:{c}" for c in features.columns if c in kinds})
         parts.append(features)
         kinds.update({c: "feature" for c in features.columns})
     if ds.images is not None:

@@ -37,10 +37,9 @@ def sample_errors(examples, n: int, seed: int = 0) -> np.ndarray:
 def write_sample(examples, n: int, folder: str | Path, split: str = "dev", seed: int = 0) -> Sample:
     rows = sample_errors(examples, n, seed)
     folder = Path(folder)
-    records = pd.DataFrame(example_records(examples, rows))
+    records = _flat(example_records(examples, rows))
     if records.empty:
-        records = pd.DataFrame(columns=["id", "y_true", "y_pred", "loss"])
-    records["tags"] = ""
+        records = pd.DataFrame(columns=["id", "y_true", "y_pred", "loss", "tags"])
     csv = write_with(folder / f"sample-{split}.csv", lambda tmp: records.to_csv(tmp, index=False))
     png = None
     if examples.images is not None and len(rows):
@@ -48,3 +47,13 @@ def write_sample(examples, n: int, folder: str | Path, split: str = "dev", seed:
         captions = [f"{examples.ids[i]}\n{t} -> {p}" for i, t, p in zip(rows, true, pred)]
         png = write_bytes(folder / f"sample-{split}.png", contact_sheet(examples.images[rows], captions))
     return Sample(len(rows), int(error_mask(examples).sum()), str(csv), None if png is None else str(png))
+
+
+def _flat(records: list[dict]) -> pd.DataFrame:
+    """One CSV row per example: its own fields, an empty `tags` to fill in, then its columns; a column named
+    like one of the example's own fields is written as `column:<name>`."""
+    rows = []
+    for record in records:
+        row = {k: v for k, v in record.items() if k != "columns"} | {"tags": ""}
+        rows.append(row | {(f"column:{k}" if k in row else k): v for k, v in record["columns"].items()})
+    return pd.DataFrame(rows)

@@ -19,17 +19,13 @@ def top_losses(examples, top: int = TOP) -> list[dict]:
 
 
 def example_records(examples, rows: np.ndarray) -> list[dict]:
-    """One plain dict per example: id, truth, prediction, how sure the model was, loss, and its columns."""
+    """One plain dict per example: id, truth, prediction, how sure the model was, loss, and under `columns`
+    its metadata and features (apart: a feature may be called `y_true` or `loss`)."""
     true, pred = examples.shown("y_true")[rows], examples.shown("y_pred")[rows]
     columns = _plain(examples.columns.iloc[rows])
-    records = []
-    for j, i in enumerate(rows):
-        record = {"id": str(examples.ids[i]), "y_true": _value(true[j]), "y_pred": _value(pred[j]),
-                  **confidence(examples, int(i)), "loss": float(examples.loss[i]),
-                  "error": float(examples.error[i])}
-        record.update(columns[j])
-        records.append(record)
-    return records
+    return [{"id": str(examples.ids[i]), "y_true": _value(true[j]), "y_pred": _value(pred[j]),
+             **confidence(examples, int(i)), "loss": float(examples.loss[i]), "error": float(examples.error[i]),
+             "columns": columns[j]} for j, i in enumerate(rows)]
 
 
 def confidence(examples, i: int) -> dict:

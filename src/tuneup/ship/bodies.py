@@ -12,6 +12,8 @@ from typing import Annotated, Any, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
 
+from tuneup.exceptions import shown
+
 MAX_TEXT = 1000
 LIMIT = 1e30  # models compute in float32 (max 3.4e38); beyond this a standardized value overflows
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -30,7 +32,7 @@ def _parse_when(value: str) -> str:
         try:
             pd.Timestamp(value)
         except (ValueError, TypeError, OverflowError):
-            raise ValueError(f"{value!r} is not a date or time (e.g. 2024-05-01 or 2024-05-01T13:30)") from None
+            raise ValueError(f"{shown(value)} is not a date or time (e.g. 2024-05-01 or 2024-05-01T13:30)") from None
     return value
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.data.encode import Encoder
-from tuneup.exceptions import UserError, listing
+from tuneup.exceptions import UserError, listing, shown
 from tuneup.ship.export import ENCODER, METADATA, Export, ensure_export
 
 
@@ -116,7 +116,7 @@ class Bundle:
         known = {c["name"]: set(c["categories"]) for c in self.schema.get("columns", []) if c["type"] == "categorical"}
         notes = []
         for r in rows:
-            notes.append([f"{name}: {r[name]!r} was not seen in training; treated as unknown"
+            notes.append([f"{name}: {shown(r[name])} was not seen in training; treated as unknown"
                           for name, cats in known.items() if r.get(name) is not None and str(r[name]) not in cats])
         return notes
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from tuneup import __version__, _progress
-from tuneup._io import read_json, write_json
+from tuneup._io import alive, read_json, write_json
 from tuneup.exceptions import UserError, listing
 
 FORMATS = ("onnx", "torchscript")
@@ -79,9 +80,11 @@ def export(run, out: str | Path | None = None, format: str = "onnx", int8: bool 
     _check_options(run, format, int8, prune, web, tolerance)
     summary = run.summary  # raises for an unfinished run
     out = Path(out) if out is not None else run.path / "export"
+    options = {"format": format, "int8": int8, "prune": prune, "web": web, "tolerance": tolerance,
+               "min_slice": min_slice, "prune_epochs": prune_epochs}  # kept in metadata.json: to make it again
     steps = 3 + int(int8) + 2 * int(prune is not None) + int(web)
     with _progress.task(f"exporting {run.name}", total=steps) as bar, _staging(out) as tmp:
-        meta = _build(run, summary, tmp, format, int8, prune, web, tolerance, min_slice, prune_epochs, bar)
+        meta = _build(run, summary, tmp, options, bar)
     return Export(out, meta)
 
 
@@ -102,10 +105,11 @@ def _check_options(run, format: str, int8: bool, prune: float | None, web: bool,
         raise UserError(f"--tolerance {tolerance}: the metric a variant may lose must be >= 0, e.g. 0.01")
 
 
-def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice, prune_epochs, bar) -> dict:
+def _build(run, summary, tmp: Path, options: dict[str, Any], bar) -> dict:
     from tuneup.ship import graph
     from tuneup.ship.evaluate import eval_set
 
+    fmt, int8, prune, web = options["format"], options["int8"], options["prune"], options["web"]
     enc, threshold = run.encoder, run.head().threshold
     data = eval_set(run, "dev")
     if run.family is not None:  # a scikit-learn model: its run already holds the whole graph
@@ -115,8 +119,7 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
         bar.advance(step="dev inputs and scikit-learn's outputs")
         shutil.copyfile(run.path / ENCODER, tmp / ENCODER)
         files = {"fp32": Path(shutil.copyfile(run.path / ONNX_FILE, tmp / FILES["fp32"]))}
-        return _finish(run, summary, tmp, files, data, expected, "scikit-learn", threshold, tolerance, min_slice, {},
-                       web, bar)
+        return _finish(run, summary, tmp, files, data, expected, "scikit-learn", threshold, options, {}, bar)
     module = graph.InferenceModule(run.load_model(), enc)
     expected = graph.torch_outputs(module, data.feeds)
     bar.advance(step="dev inputs and PyTorch outputs")
@@ -125,7 +128,7 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
         path = graph.to_torchscript(module, data.feeds, tmp / FILES["torchscript"])
         verification = _verify(_torchscript_outputs(path, data.feeds), expected, enc, threshold, "TorchScript")
         bar.advance(step="TorchScript verified")
-        meta = _metadata(run, summary, {"torchscript": FILES["torchscript"]}, verification, None)
+        meta = _metadata(run, summary, {"torchscript": FILES["torchscript"]}, verification, None, options)
         write_json(tmp / METADATA, meta)
         bar.advance()
         return meta
@@ -139,27 +142,26 @@ def _build(run, summary, tmp: Path, fmt, int8, prune, web, tolerance, min_slice,
     if prune is not None:
         from tuneup.ship.compress import prune_and_finetune
 
-        network, extras["pruned"] = prune_and_finetune(run, prune, prune_epochs)
+        network, extras["pruned"] = prune_and_finetune(run, prune, options["prune_epochs"])
         bar.advance(step="pruned and fine-tuned")
         files["pruned"] = graph.to_onnx(graph.InferenceModule(network, enc), enc, data.feeds, tmp / FILES["pruned"])
         bar.advance()
-    return _finish(run, summary, tmp, files, data, expected, "PyTorch", threshold, tolerance, min_slice, extras, web,
-                   bar)
+    return _finish(run, summary, tmp, files, data, expected, "PyTorch", threshold, options, extras, bar)
 
 
 def _finish(run, summary, tmp: Path, files: dict[str, Path], data, expected: np.ndarray, reference: str,
-            threshold: float, tolerance: float, min_slice: int, extras: dict[str, dict], web: bool, bar) -> dict:
+            threshold: float, options: dict[str, Any], extras: dict[str, dict], bar) -> dict:
     """Verify fp32 against `reference`'s outputs on dev, measure every variant, write metadata (and --web)."""
     from tuneup.ship.latency import onnx_call, session
     from tuneup.ship.tradeoff import measure
 
-    enc = run.encoder
+    enc, web = run.encoder, options["web"]
     verification = _verify(onnx_call(session(files["fp32"]))(data.feeds), expected, enc, threshold, "ONNX Runtime",
                            reference)
     bar.advance(step=f"ONNX verified (max |diff| {verification['max_abs_diff']:.2g})")
-    table = measure(files, enc, run.metric, data, threshold, tolerance, min_slice, extras)
+    table = measure(files, enc, run.metric, data, threshold, options["tolerance"], options["min_slice"], extras)
     bar.advance(step="size, latency and dev metric measured")
-    meta = _metadata(run, summary, {k: v.name for k, v in files.items()}, verification, table.to_dict())
+    meta = _metadata(run, summary, {k: v.name for k, v in files.items()}, verification, table.to_dict(), options)
     if web:
         from tuneup.ship.web import build_web
 
@@ -201,7 +203,8 @@ def _torchscript_outputs(path: Path, feeds: dict[str, np.ndarray]) -> np.ndarray
     return torch_outputs(module, feeds)
 
 
-def _metadata(run, summary: dict, files: dict[str, str], verification: dict, table: dict | None) -> dict[str, Any]:
+def _metadata(run, summary: dict, files: dict[str, str], verification: dict, table: dict | None,
+              options: dict[str, Any]) -> dict[str, Any]:
     from tuneup.ship.graph import OPSET, OUTPUT, input_names
     from tuneup.ship.schema import input_schema
 
@@ -223,6 +226,7 @@ def _metadata(run, summary: dict, files: dict[str, str], verification: dict, tab
         "verification": verification,
         "compress": table,
         "web": None,
+        "options": options,
     }
 
 
@@ -234,14 +238,15 @@ def _output_is(task: str) -> str:
 
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
-    """A fresh folder beside `out`, moved onto it only when the block succeeds."""
+    """A fresh folder beside `out`, moved onto it only when the block succeeds. Staging folders that killed
+    exports left behind are removed first."""
     if out.exists() and not (out / METADATA).exists() and any(out.iterdir()):
         raise UserError(f"{out}: exists and is not an export folder; choose another --out (nothing was changed)")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    _remove_leftovers(out)
+    tmp = _new_folder(out.parent, f".{out.name}.{os.getpid()}-", ".tmp")
     try:
         yield tmp
-        _readable(tmp)
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -253,30 +258,80 @@ def _staging(out: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _readable(folder: Path) -> None:
-    """Temporary folders and atomic writes are private (0700/0600); an export is for serving, so give it
-    the permissions a new file would get (the umask decides)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+def _new_folder(parent: Path, prefix: str, suffix: str) -> Path:
+    """A new empty folder with the permissions the umask gives (tempfile.mkdtemp's are always 0700, and an
+    export is for serving)."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove what killed exports to `out` left beside it: staging folders `.<out>.<pid>-*.tmp` and replaced
+    exports `.<out>.old-<pid>` of processes that are gone (this machine's), and staging folders of older
+    tuneup versions (no pid in the name) older than the export now in place."""
+    made = (out / METADATA).stat().st_mtime if (out / METADATA).exists() else None
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:(\d+)-[0-9a-f]+\.tmp|old-(\d+)|[^.]+\.tmp)")
+    for path in out.parent.glob(f".{out.name}.*"):
+        found = pattern.fullmatch(path.name)
+        if found is None or not path.is_dir():
+            continue
+        pid = found.group(1) or found.group(2)
+        if found.group(2) and made is None:
+            continue  # killed between its two renames: the previous export, with none in place; kept
+        stale = not alive(int(pid)) if pid else (made is not None and path.stat().st_mtime < made)
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def ensure_export(run) -> Export:
-    """The run's export folder, made (fp32 only) when it is missing or older than what it was made from
-    (weights, encoder, a threshold chosen since)."""
+    """The run's export folder, made again when it is missing or older than what it was made from (weights,
+    encoder, a threshold chosen since), with every variant it held: a re-export never drops one."""
     folder = run.path / "export"
-    if (folder / METADATA).exists():
-        found = Export.open(folder)
-        made = (folder / METADATA).stat().st_mtime
-        sources = [run.path / name for name in ("model.safetensors", ENCODER, "threshold.json")]
-        fresh = all(not p.exists() or p.stat().st_mtime <= made for p in sources)
-        if fresh and found.metadata.get("model_version") == run.name and "fp32" in found.metadata.get("files", {}):
-            return found
-        _progress.info(f"{folder} is older than {run.name}'s weights, encoder or threshold: exporting again")
-    else:
+    if not (folder / METADATA).exists():
         _progress.info(f"{run.name} has no ONNX export yet: exporting it to {folder}")
-    return export(run, folder)
+        return export(run, folder)
+    found = Export.open(folder)
+    made = (folder / METADATA).stat().st_mtime
+    sources = [run.path / name for name in ("model.safetensors", ENCODER, "threshold.json")]
+    fresh = all(not p.exists() or p.stat().st_mtime <= made for p in sources)
+    if fresh and found.metadata.get("model_version") == run.name and "fp32" in found.metadata.get("files", {}):
+        return found
+    options = made_with(found, run)
+    _progress.info(f"{folder} is older than {run.name}'s weights, encoder or threshold: exporting it again "
+                   f"({available(found.metadata)}{', web' if options['web'] else ''})")
+    return export(run, folder, **options)
+
+
+def made_with(found: Export, run) -> dict[str, Any]:
+    """The options `found` was exported with, to make it again as it was: recorded in its metadata.json, or
+    read from what it holds for an export made before they were recorded. What cannot be made again as it
+    was is refused, saying how to do it by hand."""
+    meta = found.metadata
+    files = meta.get("files", {})
+    if "options" in meta:
+        options = dict(meta["options"])
+    else:
+        table = meta.get("compress") or {}
+        pruned = next((v.get("extra", {}).get("fraction") for v in table.get("variants", [])
+                       if v.get("name") == "pruned"), None)
+        if "pruned" in files and pruned is None:
+            flags = " --int8" * ("int8" in files) + " --web" * bool(meta.get("web"))
+            raise UserError(f"{found.path} holds a pruned model whose settings were not recorded, and exporting it "
+                            f"again must keep it: export it yourself, e.g. `tuneup export {run.path} --prune 0.5"
+                            f"{flags}` (nothing was changed)")
+        options = {"format": "torchscript" if "torchscript" in files else "onnx", "int8": "int8" in files,
+                   "prune": pruned, "web": bool(meta.get("web")), "tolerance": table.get("tolerance", 0.01),
+                   "min_slice": table.get("min_slice", 30), "prune_epochs": 3}
+    if options["format"] != "onnx":
+        raise UserError(f"{found.path} holds a {options['format']} export and serving needs ONNX; export ONNX to "
+                        f"another folder and serve that: `tuneup export {run.path} --out DIR`, then "
+                        "`tuneup serve DIR` (nothing was changed)")
+    return options
 
 
 def available(meta: dict[str, Any]) -> str:

@@ -5,11 +5,12 @@
     GET  /health     liveness;  GET /metadata: schema, labels, metric, version;  GET /metrics: Prometheus
     GET  /           the upload page;  /docs: OpenAPI docs
 
-Inference runs in ONNX Runtime, micro-batched. Every answer is logged (predlog.py). Bad input gets a
-4xx with `{"error": ...}`; the server keeps serving.
+Inference runs in ONNX Runtime, micro-batched; uploads are decoded on worker threads, never on the event
+loop. Every answer is logged (predlog.py). Bad input gets a 4xx with `{"error": ...}`; the server keeps
+serving. With an API key, everything but /health needs it (X-API-Key, or HTTP Basic's password for a browser).
 """
 # no `from __future__ import annotations`: FastAPI reads the request models from the annotations at runtime
-import hmac
+import asyncio
 import logging
 import os
 import time
@@ -22,11 +23,11 @@ from typing import Annotated, Any, Optional
 
 import numpy as np
 
-from tuneup.exceptions import UserError
+from tuneup.exceptions import UserError, shown
 from tuneup.ship.ab import CANDIDATE, PRIMARY, Router
 from tuneup.ship.bundle import Bundle
 from tuneup.ship.http import RequestError
-from tuneup.ship.uploads import MAX_PIXELS
+from tuneup.ship.uploads import MAX_PIXELS, MAX_REQUEST_PIXELS
 
 log = logging.getLogger("tuneup.serve")
 PAGE = "page"
@@ -48,6 +49,9 @@ class ServeOptions:
     max_files: int = 16
     max_rows: int = 1000
     max_pixels: int = MAX_PIXELS
+    max_request_pixels: int = MAX_REQUEST_PIXELS  # all the images of one request together
+    decode_threads: int = 0  # images are decoded on these, off the event loop; 0: min(4, CPUs)
+    open_docs: bool = False  # with an API key: /docs and /openapi.json answer without it
 
 
 def api_key_from_env(var: Optional[str]) -> Optional[str]:
@@ -68,7 +72,7 @@ def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Opt
     """The FastAPI app serving `primary` (and `candidate` for a share of requests)."""
     from fastapi import FastAPI
 
-    from tuneup.ship.http import BodyLimit
+    from tuneup.ship.http import BodyLimit, KeyGate
     from tuneup.ship.predlog import PredictionLog
     from tuneup.ship.prom import RequestMetrics, ServerMetrics
 
@@ -81,6 +85,7 @@ def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Opt
     engines = {name: _engine(b, options, metrics.on_batch(name)) for name, b in bundles.items()}
     router = Router(options.share if candidate is not None else 0.0, salt=candidate.version if candidate else "")
     predlog = PredictionLog(log_folder(primary, options), int(options.log_max_mb * MB))
+    decoder = _decoder(options) if primary.kind == "image" else None
 
     @asynccontextmanager
     async def lifespan(app):
@@ -89,18 +94,33 @@ def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Opt
         yield
         for e in engines.values():
             await e.stop()
+        if decoder is not None:
+            decoder.shutdown(wait=False, cancel_futures=True)
         predlog.close()
 
     app = FastAPI(title=f"tuneup: {primary.version}", version=primary.version, lifespan=lifespan,
                   description=f"Predictions from {primary.version} ({primary.task}, {primary.kind}). "
                               "Upload page at /, Prometheus metrics at /metrics.")
-    ctx = _Context(bundles, engines, router, predlog, metrics, options)
+    ctx = _Context(bundles, engines, router, predlog, metrics, options, decoder)
     _errors(app)
     _routes(app, ctx)
     app.add_middleware(BodyLimit, max_bytes=int(options.max_body_mb * MB))
-    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: counts the 413s too
+    if options.api_key is not None:  # before the body is read: a stranger's upload costs nothing
+        docs = {app.docs_url, app.openapi_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+        app.add_middleware(KeyGate, key=options.api_key,
+                           open=frozenset({"/health"} | (docs - {None} if options.open_docs else set())))
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: counts the 401s and 413s too
     app.state.tuneup = ctx
     return app
+
+
+def _decoder(options: ServeOptions):
+    """The threads uploads are decoded on: a 6000x6000 PNG takes about half a second, which on the event loop
+    would hold up every other request, /health included (Pillow lets go of the GIL while it decodes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = options.decode_threads or min(4, os.cpu_count() or 1)
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tuneup-decode")
 
 
 def _engine(bundle: Bundle, options: ServeOptions, on_batch):
@@ -134,10 +154,20 @@ class _Context:
     predlog: Any
     metrics: Any
     options: ServeOptions
+    decoder: Any = None  # concurrent.futures.Executor for image uploads
 
     @property
     def primary(self) -> Bundle:
         return self.bundles[PRIMARY]
+
+    async def decode(self, uploads: list) -> list:
+        """Decode inspected uploads on the decoder threads; the event loop stays free meanwhile."""
+        from tuneup.ship.uploads import decode_upload
+
+        schema, loop = self.primary.schema, asyncio.get_running_loop()
+        jobs = [loop.run_in_executor(self.decoder, decode_upload, u, schema["height"], schema["channels"])
+                for u in uploads]
+        return list(await asyncio.gather(*jobs))
 
     async def answer(self, client: Optional[str], payload: Any, inputs: list, notes: list, started: float) -> dict:
         """Run the chosen model on the payload (rows or images), log every example, build the response."""
@@ -174,7 +204,7 @@ class _Context:
                                                     "share": self.router.share},
             "api_key_required": o.api_key is not None,
             "limits": {"max_body_mb": o.max_body_mb, "max_files": o.max_files, "max_rows": o.max_rows,
-                       "max_pixels": o.max_pixels},
+                       "max_pixels": o.max_pixels, "max_request_pixels": o.max_request_pixels},
             "batching": {"on": o.batching, "max_batch": o.max_batch, "max_wait_ms": o.max_wait_ms},
         }
 
@@ -200,14 +230,15 @@ def _errors(app) -> None:
         detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
                   for e in errors[:20]]
         ctx = request.app.state.tuneup
-        return JSONResponse({"error": _explain(errors[0], ctx.primary), "detail": detail},
+        return JSONResponse({"error": _explain(errors[0], ctx.primary, request.url.path), "detail": detail},
                             status_code=400 if bad_json else 422)
 
     @app.exception_handler(HTTPException)
     async def http_error(request, exc: HTTPException):
         message = str(exc.detail)
         if exc.status_code == 400 and message.startswith("There was an error parsing the body"):
-            message = "the body is not valid JSON (or not UTF-8 text); send {\"rows\": [{column: value, ...}]}"
+            ctx = request.app.state.tuneup
+            message = f"the body is not valid JSON (or not UTF-8 text); send {_body_of(request.url.path, ctx.primary)}"
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
@@ -216,16 +247,25 @@ def _errors(app) -> None:
         return JSONResponse({"error": "internal error (a bug in the server; it was logged)"}, status_code=500)
 
 
-def _explain(error: dict, bundle: Bundle) -> str:
+def _body_of(path: str, bundle: Bundle) -> str:
+    """What `path` takes, for an error about a body it could not read."""
+    if path == "/feedback":
+        return '{"request_id": "<from the prediction>", "label": <the true label>}'
+    if bundle.kind == "image":
+        return "one or more images as multipart/form-data field 'files'"
+    return '{"rows": [{column: value, ...}]}'
+
+
+def _explain(error: dict, bundle: Bundle, path: str = "/predict") -> str:
     """A validation error as one line naming the field, e.g. `rows[0].age: Input should be a valid number`."""
     loc = [p for p in error.get("loc", ()) if p != "body"]
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "body"
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{shown(p)[1:-1]}" for p in loc).lstrip(".") or "body"
     kind = error.get("type", "")
     if kind == "json_invalid":
-        return f"the body is not valid JSON ({error.get('msg', '')}); send {{\"rows\": [{{column: value, ...}}]}}"
+        return f"the body is not valid JSON ({error.get('msg', '')}); send {_body_of(path, bundle)}"
     if kind == "extra_forbidden" and len(loc) >= 3 and loc[0] == "rows":
         names = ", ".join(c["name"] for c in bundle.schema.get("columns", []))
-        return f"{where}: '{loc[-1]}' is not a feature column of {bundle.version}; its columns are: {names}"
+        return f"{where}: {shown(loc[-1])} is not a feature column of {bundle.version}; its columns are: {names}"
     if kind == "missing" and len(loc) >= 3 and loc[0] == "rows":
         return f"{where}: required (training had no missing values in this column)"
     if kind == "missing" and loc == ["files"]:
@@ -233,21 +273,29 @@ def _explain(error: dict, bundle: Bundle) -> str:
     return f"{where}: {error.get('msg', 'invalid')}"
 
 
-def _routes(app, ctx: _Context) -> None:
-    from fastapi import Depends, Header, Security
-    from fastapi.responses import HTMLResponse, Response
+def _secured(options: ServeOptions) -> list:
+    """What the OpenAPI document says a route needs: the key, in either form `KeyGate` takes, when the server
+    has one, else nothing. (The gate enforces it, for every route.)"""
+    if options.api_key is None:
+        return []
+    from fastapi import Security
     from fastapi.security import APIKeyHeader
+    from fastapi.security.http import HTTPBase
+
+    header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The server's API key.")
+    # HTTPBase, not HTTPBasic: only declared here; HTTPBasic would refuse a malformed header the gate let by
+    basic = HTTPBase(scheme="basic", auto_error=False, description="The API key as the password, any user name.")
+    return [Security(header), Security(basic)]
+
+
+def _routes(app, ctx: _Context) -> None:
+    from fastapi import Header
+    from fastapi.responses import HTMLResponse, Response
     from fastapi.staticfiles import StaticFiles
 
     from tuneup.ship.bodies import Feedback, PredictResponse
 
-    key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Required when the server has a key.")
-
-    async def check_key(key: Annotated[Optional[str], Security(key_header)] = None) -> None:
-        expected = ctx.options.api_key
-        if expected is not None and not hmac.compare_digest((key or "").encode(), expected.encode()):
-            raise RequestError(401, "missing or wrong API key: send it in the X-API-Key header")
-
+    secured = _secured(ctx.options)
     page_dir = resources.files("tuneup.ship") / PAGE
     app.mount("/page", StaticFiles(directory=str(page_dir)), name="page")
     started_at = time.time()
@@ -262,18 +310,17 @@ def _routes(app, ctx: _Context) -> None:
         return {"status": "ok", "model": ctx.primary.version, "candidate": cand.version if cand else None,
                 "uptime_s": round(time.time() - started_at, 3)}
 
-    @app.get("/metadata", summary="Input schema, labels, metric and version")
+    @app.get("/metadata", summary="Input schema, labels, metric and version", dependencies=secured)
     async def metadata() -> dict:
         return ctx.metadata()
 
-    @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(check_key)],
-             response_class=Response)
+    @app.get("/metrics", summary="Prometheus metrics", dependencies=secured, response_class=Response)
     async def metrics() -> Response:
         from tuneup.ship.prom import CONTENT_TYPE
 
         return Response(ctx.metrics.text(), media_type=CONTENT_TYPE)
 
-    @app.post("/feedback", summary="Record the true label of an earlier prediction", dependencies=[Depends(check_key)])
+    @app.post("/feedback", summary="Record the true label of an earlier prediction", dependencies=secured)
     async def feedback(body: Feedback) -> dict:
         label = _check_label(body.label, ctx.primary)
         ctx.predlog.feedback(body.request_id, label)
@@ -282,14 +329,12 @@ def _routes(app, ctx: _Context) -> None:
     Client = Annotated[Optional[str], Header(alias="X-Client-Id", max_length=200,
                                              description="Sticky A/B routing: the same id always meets the same model.")]
     if ctx.primary.kind == "image":
-        _image_route(app, ctx, Client, check_key, PredictResponse)
+        _image_route(app, ctx, Client, secured, PredictResponse)
     else:
-        _table_route(app, ctx, Client, check_key, PredictResponse)
+        _table_route(app, ctx, Client, secured, PredictResponse)
 
 
-def _table_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None:
-    from fastapi import Depends
-
+def _table_route(app, ctx: _Context, Client, secured, PredictResponse) -> None:
     from tuneup.ship.bodies import predict_model
 
     Request = predict_model(ctx.primary.schema, ctx.options.max_rows)
@@ -301,27 +346,26 @@ def _table_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
         # both models share the schema (checked at start); encoding happens per batch, off the event loop
         return await ctx.answer(client, rows, inputs, ctx.primary.unseen(rows), started)
 
-    app.post("/predict", summary="Predict table rows", dependencies=[Depends(check_key)],
-             response_model=PredictResponse)(predict)
+    app.post("/predict", summary="Predict table rows", dependencies=secured, response_model=PredictResponse)(predict)
 
 
-def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None:
-    from fastapi import Depends, File, UploadFile
+def _image_route(app, ctx: _Context, Client, secured, PredictResponse) -> None:
+    from fastapi import File, UploadFile
 
     from tuneup.data.shift import IMAGE_STATS
-    from tuneup.ship.uploads import read_image
+    from tuneup.ship.uploads import check_total, inspect_image
 
-    schema, opts = ctx.primary.schema, ctx.options
+    opts = ctx.options
     Files = Annotated[list[UploadFile], File(description="One or more images (PNG, JPEG, GIF, BMP, WEBP, TIFF).")]
 
     async def predict(files: Files, client: Client = None) -> PredictResponse:
         started = time.perf_counter()
         if len(files) > opts.max_files:
             raise RequestError(413, f"{len(files)} files in one request; send at most {opts.max_files}")
-        uploads = []
-        for i, f in enumerate(files):
-            name = f.filename or f"files[{i}]"
-            uploads.append(read_image(await f.read(), name, schema["height"], schema["channels"], opts.max_pixels))
+        uploads = [inspect_image(await f.read(), f.filename or f"files[{i}]", opts.max_pixels)
+                   for i, f in enumerate(files)]
+        check_total(uploads, opts.max_request_pixels)  # before any decoding: what the request may cost
+        uploads = await ctx.decode(uploads)
         pixels = np.stack([u.pixels for u in uploads])  # (N, C, H, W) uint8
 
         def logged(u):
@@ -334,7 +378,7 @@ def _image_route(app, ctx: _Context, Client, check_key, PredictResponse) -> None
         inputs = [logged(u) for u in uploads]
         return await ctx.answer(client, pixels, inputs, [[] for _ in uploads], started)
 
-    app.post("/predict", summary="Predict uploaded images", dependencies=[Depends(check_key)],
+    app.post("/predict", summary="Predict uploaded images", dependencies=secured,
              response_model=PredictResponse)(predict)
 
 
@@ -353,7 +397,7 @@ def _check_label(label: Any, bundle: Bundle) -> Any:
         raise RequestError(422, f"label: send one class, one of: {', '.join(by_text)}")
     unknown = [g for g in given if str(g) not in by_text]
     if unknown:
-        raise RequestError(422, f"label: {unknown[0]!r} is not a class of {bundle.version}; classes: {', '.join(by_text)}")
+        raise RequestError(422, f"label: {shown(unknown[0])} is not a class of {bundle.version}; classes: {', '.join(by_text)}")
     known = [by_text[str(g)] for g in given]
     return known if task == "multilabel" else known[0]
 

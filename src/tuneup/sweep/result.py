@@ -74,7 +74,9 @@ class SweepResult:
 
 def summarize(study, space: Space, wanted: int, backend: str, storage_shown: str, runs_dir: Path,
               metric, notes: list[str] | None = None) -> SweepResult:
-    rows = [_row(t, space) for t in study.get_trials(deepcopy=False)]
+    trials = study.get_trials(deepcopy=False)
+    continued = {t.system_attrs["retry_history"][-1]: t.number for t in trials if t.system_attrs.get("retry_history")}
+    rows = [_row(t, space, continued.get(t.number)) for t in trials]
     complete = [r for r in rows if r.state == "complete" and r.dev_error is not None]
     best = min(complete, key=lambda r: (r.dev_error, r.number)) if complete else None
     importance, why = importances(study, len(complete))
@@ -87,7 +89,9 @@ def summarize(study, space: Space, wanted: int, backend: str, storage_shown: str
     )
 
 
-def _row(t, space: Space) -> TrialRow:
+def _row(t, space: Space, continued_by: int | None = None) -> TrialRow:
+    """One trial as sweep.json lists it; a dead trial whose retry took its run over points to no folder (the
+    retry's row does), so no two rows share one."""
     from optuna.trial import TrialState
 
     attrs = t.user_attrs
@@ -106,9 +110,12 @@ def _row(t, space: Space) -> TrialRow:
     retry_of = t.system_attrs.get("failed_trial")
     if retry_of is not None:
         note = (note + "; " if note else "") + f"retries trial {retry_of}"
+    run = attrs.get(RUN_ATTR)
+    if continued_by is not None:
+        note, run = (note + "; " if note else "") + f"continued by trial {continued_by}", None
     epochs = attrs.get("epochs", len(t.intermediate_values) or None)
     dev = dev if dev is None or math.isfinite(dev) else None
-    return TrialRow(t.number, state, space.decode(t.params), dev, epochs, attrs.get(RUN_ATTR), note)
+    return TrialRow(t.number, state, space.decode(t.params), dev, epochs, run, note)
 
 
 def importances(study, n_complete: int) -> tuple[dict[str, float], str | None]:

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from tuneup.config import Config, Section, _section_types, read_yaml
-from tuneup.exceptions import ConfigError, did_you_mean, listing
+from tuneup.exceptions import ConfigError, did_you_mean, listing, shown
 
 DISTRIBUTIONS = ("uniform", "log_uniform", "int", "log_int", "choice", "fixed")
 OPTIONS = ("step",)
@@ -309,9 +309,9 @@ def _number(v: Any, key: str, kind: str, source: str) -> float:
     try:
         x = float(v)
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {key}: {kind} bounds must be numbers, got {v!r}") from None
+        raise ConfigError(f"{source}: {key}: {kind} bounds must be numbers, got {shown(v)}") from None
     if not math.isfinite(x):
-        raise ConfigError(f"{source}: {key}: {kind} bounds must be finite, got {v!r}")
+        raise ConfigError(f"{source}: {key}: {kind} bounds must be finite, got {shown(v)}")
     return x
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneup import _progress
+from tuneup._io import alive
 from tuneup.config import Config
 from tuneup.exceptions import UserError
 
@@ -149,15 +150,7 @@ def queue_retry(study, trial) -> None:
 
 
 def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return True  # unknown: leave it to the heartbeat
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return alive(pid) if isinstance(pid, int) else True  # unknown: leave it to the heartbeat
 
 
 @contextmanager
@@ -201,12 +194,19 @@ def retried_from(trial) -> int | None:
 
 
 def folder_for(trial, study_name: str, runs_dir: Path) -> tuple[str, Path | None]:
-    """(folder name, folder to resume): a new folder, or the unfinished folder of the dead trial this one
-    retries, which then continues from its checkpoint."""
+    """(folder name, folder to resume): a new folder of the trial's own, `<study>-t<number>`. A retry of a dead
+    trial continues that trial's unfinished run from its checkpoint: the folder is renamed to the retry's own
+    name first, so no two trials ever share a folder. (A folder the dead trial finished, dying before it told
+    the study, is adopted as it is: its summary names it.)"""
     if retried_from(trial) is not None:
         old = trial.user_attrs.get(RUN_ATTR)
         if old and Path(old, "config.yaml").exists():
-            return Path(old).name, Path(old)
+            old = Path(old)
+            if (old / "summary.json").exists():
+                return old.name, old
+            new = old.with_name(folder_name(study_name, trial.number, old.parent))
+            os.rename(old, new)
+            return new.name, new
     return folder_name(study_name, trial.number, runs_dir), None
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup._io import write_with
-from tuneup.exceptions import DataError, listing
+from tuneup.exceptions import DataError, listing, shown
 from tuneup.watch.log import PredictionLog, append_feedback, read_log
 from tuneup.watch.scoring import Scorer, label_key, label_keys
 
@@ -151,12 +151,12 @@ def _label_value(text: str, scorer: Scorer, path: Path):
         try:
             return float(text)
         except ValueError:
-            raise DataError(f"{path}: label {text!r} is not a number; this run predicts numbers") from None
+            raise DataError(f"{path}: label {shown(text)} is not a number; this run predicts numbers") from None
     if scorer.task == "multilabel":
         return text
     classes = {label_key(c): c for c in scorer.encoder.classes}
     key = label_key(text)
     if key not in classes:
-        raise DataError(f"{path}: label {text!r} is not one of the run's classes: {listing(scorer.classes)}; "
+        raise DataError(f"{path}: label {shown(text)} is not one of the run's classes: {listing(scorer.classes)}; "
                         "correct it, or leave the cell empty to skip the row")
     return classes[key]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup._progress import task
-from tuneup.exceptions import DataError, UserError, listing
+from tuneup.exceptions import DataError, UserError, listing, shown
 
 PATTERN = "log-*.jsonl"
 PREDICTION, FEEDBACK = "prediction", "feedback"
@@ -341,7 +341,7 @@ def _times(path: Path, values: pd.Series, required: bool = True) -> pd.Series:
     if bad.any() or (required and parsed.isna().any()):
         first = bad if bad.any() else parsed.isna()
         row = first.index[np.argmax(first.to_numpy())]
-        _fail(path, int(row), f"\"time\" {values.loc[row]!r} is not an ISO-8601 time such as 2026-05-01T12:00:00Z")
+        _fail(path, int(row), f"\"time\" {shown(values.loc[row])} is not an ISO-8601 time such as 2026-05-01T12:00:00Z")
     return parsed
 
 
@@ -400,7 +400,7 @@ def parse_since(text: str, now: dt.datetime | None = None) -> pd.Timestamp:
     try:
         when = pd.Timestamp(text)
     except ValueError:
-        raise UserError(f"--since {text!r}: expected an ISO-8601 time (2026-05-01, 2026-05-01T12:00Z) or a "
+        raise UserError(f"--since {shown(text)}: expected an ISO-8601 time (2026-05-01, 2026-05-01T12:00Z) or a "
                         "duration back from now (30m, 24h, 7d, 2w)") from None
     return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 

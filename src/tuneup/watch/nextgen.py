@@ -52,18 +52,26 @@ def export_new_data(log: PredictionLog, run, out: str | Path) -> NewData:
     known = {str(k) for k in label_keys(pd.Series(run.encoder.classes, dtype=object))}
     new = sorted({k for k in label_keys(p["label"]) if k is not None and k not in known}) \
         if run.encoder.task in ("binary", "multiclass") else []
-    source = {"path": str(out), "target": "label", "id": "request_id"}
     if "image" in log.inputs:
         frame, missing = _images(log, last, out)
-        source["image_column"] = "image"
+        source = {"path": str(out), "target": "label", "id": "request_id", "image_column": "image"}
         frame["label"] = labels[np.isin(last, frame.pop("_row").to_numpy())]
     else:
         inputs = log.inputs.loc[last].reindex(columns=table_columns(run)).reset_index(drop=True)
-        frame = pd.concat([pd.DataFrame({"request_id": p["request_id"].to_numpy()}), inputs,
-                           pd.DataFrame({"label": labels})], axis=1)
+        # the label and id columns take names no input column has (a feature may be called `label`)
+        rid, label = _free("request_id", inputs.columns), _free("label", inputs.columns)
+        source = {"path": str(out), "target": label, "id": rid}
+        frame = pd.concat([pd.DataFrame({rid: p["request_id"].to_numpy()}), inputs,
+                           pd.DataFrame({label: labels})], axis=1)
         missing = 0
     write_with(out, lambda tmp: frame.to_csv(tmp, index=False))
     return NewData(out, len(frame), new, missing, source)
+
+
+def _free(name: str, taken) -> str:
+    while name in taken:
+        name = f"_{name}"
+    return name
 
 
 def table_columns(run) -> list[str]:

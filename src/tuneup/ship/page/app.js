@@ -37,7 +37,8 @@ function serverEngine(meta) {
   async function post(body, json) {
     const headers = json ? { "Content-Type": "application/json" } : {};
     headers["X-Client-Id"] = client;
-    if (meta.api_key_required) headers["X-API-Key"] = keyBox.value;
+    // a browser that opened this page sends the key it was asked for (HTTP Basic); the box is another way
+    if (meta.api_key_required && keyBox.value) headers["X-API-Key"] = keyBox.value;
     const r = await fetch("predict", { method: "POST", body, headers });
     const answer = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
     if (!r.ok) throw new Error(answer.error || `the server answered ${r.status}`);
