@@ -76,8 +76,11 @@ def choose_threshold(y_true: np.ndarray, score: np.ndarray, objective: str = "f1
     thresholds, precision, recall = curve.thresholds[::-1], curve.precision()[::-1], curve.recall()[::-1]
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-300), 0.0)
     i = _pick(name, target, precision, recall, f1, split, curve)
+    # halfway down to the next lower score: the same decisions on these examples, and none of them sits on
+    # the boundary, where ONNX's float arithmetic (1e-7 off PyTorch's) would flip it when served
+    cut = float(thresholds[i] + thresholds[i - 1]) / 2 if i > 0 else float(thresholds[0]) / 2
     return Threshold(
-        float(thresholds[i]), name, target, float(precision[i]), float(recall[i]), float(f1[i]), split,
+        cut, name, target, float(precision[i]), float(recall[i]), float(f1[i]), split,
         int(len(y_true)), _at(curve, 0.5), _thin(thresholds, precision, recall, f1),
     )
 

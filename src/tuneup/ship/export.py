@@ -208,18 +208,26 @@ def _metadata(run, summary: dict, files: dict[str, str], verification: dict, tab
     from tuneup.ship.graph import OPSET, OUTPUT, input_names
     from tuneup.ship.schema import input_schema
 
+    from tuneup.errors.threshold import describe, load_threshold
+
     enc = run.encoder
     task = enc.task
     threshold = run.head().threshold if task in ("binary", "multilabel") else None
     dev = (summary.get("splits") or {}).get("dev") or {}
+    fp32 = next((v for v in (table or {}).get("variants", []) if v["name"] == "fp32"), None)
     return {
         "format": "tuneup-export", "format_version": 1,
         "model_version": run.name, "run": str(run.path.resolve()),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "tuneup_version": __version__,
         "task": task, "kind": enc.kind, "target": enc.spec["target"].get("name"),
         "classes": enc.classes, "positive_class": enc.classes[1] if task == "binary" else None,
-        "metric": summary["metric"], "higher_is_better": summary["higher_is_better"], "dev_metric": dev.get("metric"),
+        "metric": summary["metric"], "higher_is_better": summary["higher_is_better"],
+        # what the served model scores on dev, at the threshold it applies (the summary's figure unless a
+        # threshold was chosen after the run), and the summary's own
+        "dev_metric": fp32["metric"] if fp32 and fp32.get("metric") is not None else dev.get("metric"),
+        "summary_dev_metric": dev.get("metric"),
         "threshold": threshold,
+        "threshold_is": describe(load_threshold(run.path)) if task == "binary" else None,
         "input": input_schema(enc),
         "model": {"inputs": input_names(enc), "output": OUTPUT, "opset": OPSET, "output_is": _output_is(task)},
         "files": files, "encoder": ENCODER,

@@ -199,6 +199,7 @@ class _Context:
         return {
             "model": b.version, "file": b.variant_file, "task": b.task, "kind": b.kind, "target": m.get("target"),
             "classes": b.classes, "positive_class": m.get("positive_class"), "threshold": b.threshold,
+            "threshold_is": m.get("threshold_is"),
             "metric": m.get("metric"), "dev_metric": m.get("dev_metric"), "input": b.schema,
             "candidate": None if cand is None else {"model": cand.version, "file": cand.variant_file,
                                                     "share": self.router.share},
