@@ -146,3 +146,17 @@ def test_demo_prints_the_ladder_with_a_data_mismatch_gap(cli):
                                             (["frobnicate"], "No such command")])
 def test_usage_errors_exit_2_with_one_line(cli, args, fragment):
     assert_user_error(cli(*args), fragment)
+
+
+def test_output_that_is_not_a_terminal_is_never_cut(trained_image_run):
+    """Piped or in CI, rich would cut tables at 80 columns (`err…`, `89.…`): a log must read whole."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    r = subprocess.run([sys.executable, "-m", "tuneup", "diagnose", str(trained_image_run.path)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "…" not in r.stdout
+    header = next(line for line in r.stdout.splitlines() if "rung" in line)
+    assert "error" in header and "interval" in header and "gap from above" in header
+    assert any("data mismatch" in line and "verdict" in line for line in r.stdout.splitlines())

@@ -11,7 +11,18 @@ from tuneup import _progress
 from tuneup._io import dumps
 from tuneup.config import parse_override
 
-out = Console(highlight=False, soft_wrap=True)  # stdout: results; progress and warnings go to stderr
+# a pipe, a file or a CI log has no width: tables are printed whole there (rich would cut them at 80
+# columns: `err…`, `89.…`); COLUMNS, when set, still decides
+UNLIMITED = 10_000
+
+
+def _width(stream) -> int | None:
+    import os
+
+    return None if os.environ.get("COLUMNS") or stream.isatty() else UNLIMITED
+
+
+out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))  # results; progress and warnings: stderr
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else there.")]
 SetOpt = Annotated[
