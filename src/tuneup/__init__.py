@@ -9,6 +9,10 @@
 """
 from __future__ import annotations
 
+import time as _time
+
+STARTED = _time.monotonic()  # when this process began using tuneup: a CLI command's wall-time budget counts from here
+
 __version__ = "0.1.0"
 
 from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport

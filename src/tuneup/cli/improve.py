@@ -27,7 +27,8 @@ def improve(
     import tuneup
 
     start(json)
-    result = tuneup.improve(config, overrides(set_), budget=budget, target=target, final=final, progress=not json)
+    result = tuneup.improve(config, overrides(set_), budget=budget, target=target, final=final, progress=not json,
+                            started=tuneup.STARTED)  # the budget is the command's wall time
     # the best run's page shows the whole session (its improve section reads improve.json)
     report = tuneup.report(result.path.parent.parent / result.best, diagnosis=result.diagnosis)
     if json:

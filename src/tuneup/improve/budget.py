@@ -51,8 +51,9 @@ class Budget:
             raise UserError(f"--budget {text!r} is no time at all; give {HELP}")
         return cls(seconds=seconds, text=text)
 
-    def start(self) -> "Budget":
-        self.started, self.used = now(), 0
+    def start(self, at: float | None = None) -> "Budget":
+        """Start the clock now, or at the monotonic time `at` (a command counts from when it began)."""
+        self.started, self.used = (now() if at is None else at), 0
         return self
 
     @property

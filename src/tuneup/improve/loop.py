@@ -50,14 +50,15 @@ RESERVE_FACTOR, RESERVE_S = 2.0, 5.0
 
 def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, budget: str | int | Budget = DEFAULT_BUDGET,
             target: float | None = None, final: bool = False, progress: bool = True,
-            per_step: int = MAX_PER_STEP) -> ImproveResult:
+            per_step: int = MAX_PER_STEP, started: float | None = None) -> ImproveResult:
     """Improve a configuration within `budget` (candidate trainings, or a duration such as "20m") or
     until its dev error is at most `target`; with `final`, retrain the chosen one on train + dev and
-    evaluate it on test once."""
+    evaluate it on test once. A duration counts from `started` (a `time.monotonic()`; default: now), and
+    covers preparing the data, the learning-rate range test, the trainings and the last diagnosis."""
     from tuneup.workflow import prepare, resolve_settings
 
+    budget = Budget.parse(budget).start(started)
     cfg = load_config(cfg, overrides)
-    budget = Budget.parse(budget)
     if per_step < 1:
         raise UserError(f"per_step {per_step}: a step needs at least one candidate")
     prepared = prepare(cfg, resolve=False)  # bad data fails here, before anything is written
@@ -67,7 +68,6 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     cfg = resolve_settings(prepared).cfg  # the architecture and learning rate the starting run will use
     for note in prepared.settings:
         _progress.info(f"chose {note}")
-    budget.start()
     session_dir = rd.new_run_dir(cfg.runs_path(), f"{cfg.name}-improve")  # -001, -002: the sessions
     try:
         start, reused = _start(cfg, session_dir.name, progress, budget)
