@@ -51,6 +51,10 @@ TRANSFORMS: dict[str, Transform] = {
 }
 
 
+# how far a remedy may push a magnitude: past these a transform destroys the image it should vary
+MAGNITUDE_CAPS = {"max": 0.9, "sigma": 4.0, "std": 0.5, "degrees": 45.0, "alpha": 1.0}
+
+
 def parse_specs(specs: list[str | dict[str, Any]]) -> list[tuple[str, dict[str, float]]]:
     """`[hflip, {name: blur, sigma: 2}]` or `[{blur: {sigma: 2}}]` -> [(name, params)], validated."""
     out = []
