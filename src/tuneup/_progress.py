@@ -42,10 +42,11 @@ def warn(message: str) -> None:
 
 
 class Task:
-    """One unit of long work: `advance()` and `update(**fields)` it; it renders as a bar or as lines."""
+    """One unit of long work: `advance()` and `update(**fields)` it; it renders as a bar or as lines
+    (`lines=False`: a bar on a terminal only, for callers that print their own line per unit elsewhere)."""
 
-    def __init__(self, description: str, total: int | None, live: bool):
-        self.description, self.total, self.live = description, total, live
+    def __init__(self, description: str, total: int | None, live: bool, lines: bool = True):
+        self.description, self.total, self.live, self.lines = description, total, live, lines
         self.done = 0
         self.fields: dict[str, str] = {}
         self._progress = None
@@ -61,7 +62,7 @@ class Task:
         text = "  ".join(f"{k} {v}" for k, v in self.fields.items())
         if self._progress is not None:
             self._progress.update(self._task_id, completed=self.done, fields=text)
-        elif not _quiet:
+        elif not _quiet and self.lines:
             now = time.monotonic()
             last = self.total is not None and self.done >= self.total
             if last or now - self._last_line >= 2.0 or self.done <= 1:
@@ -71,9 +72,9 @@ class Task:
 
 
 @contextmanager
-def task(description: str, total: int | None = None) -> Iterator[Task]:
+def task(description: str, total: int | None = None, lines: bool = True) -> Iterator[Task]:
     live = not _quiet and console.is_terminal
-    t = Task(description, total, live)
+    t = Task(description, total, live, lines)
     if not live:
         yield t
         return
