@@ -223,3 +223,24 @@ def test_a_file_changed_on_disk_is_read_again_in_the_same_process(tmp_path):
     Image.new("L", (16, 16), 0).save(first)  # the listing unchanged, one image it names rewritten
     after = tuneup.prepare(listed).dataset.images
     assert (before != after).any(axis=(1, 2, 3)).sum() == 1
+
+
+def test_target_rows_in_training_can_count_as_much_as_the_training_source():
+    import numpy as np
+
+    from tuneup.data.dataset import TARGET_SOURCE
+    from tuneup.workflow import training_tensors
+
+    raw = {"name": "d", "data": {"train": {"path": "builtin:digits-web"}, "target": {"path": "builtin:digits-phone"},
+                                 "split": {"target_in_train": 0.2}},
+           "train": {"lr": 0.001, "target_weight": "balanced"}}
+    prepared = prepare(tuneup.load_config(raw))
+    train, info = training_tensors(prepared)
+    rows = np.flatnonzero(prepared.splits.mask("train"))
+    from_target = prepared.dataset.source[rows] == TARGET_SOURCE
+    w = train.w.numpy()
+    assert from_target.any() and (w[~from_target] == 1).all()
+    assert w[from_target].sum() == pytest.approx((~from_target).sum())  # both sources weigh the same in all
+    assert info["target_weight"] == pytest.approx((~from_target).sum() / from_target.sum())
+    with pytest.raises(ConfigError, match="target_in_train"):
+        training_tensors(prepare(tuneup.load_config(raw, {"data.split.target_in_train": 0.0})))

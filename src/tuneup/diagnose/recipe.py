@@ -359,12 +359,22 @@ def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
         out.append(Remedy(g, "importance weights from a training-vs-target classifier",
                           f"{found}; weighting training rows by how target-like they look makes the training loss "
                           "the target's", {"train.importance_weights": "domain"}))
+    if ctx.two_sources and split.target_in_train > 0 and t.target_weight == 1.0:
+        out.append(Remedy(g, "count the target rows in training as much as the training source's",
+                          f"{split.target_in_train:.0%} of the target data is in training, but its rows are few "
+                          "against the training source's: weighted, they pull the model toward the distribution that "
+                          "matters", {"train.target_weight": "balanced"}))
     if ctx.two_sources and split.target_in_train < 0.6:
         now = split.target_in_train
         share = 0.2 if now == 0 else min(round(now + 0.2, 2), 0.6)
         out.append(Remedy(g, f"move {share:.0%} of the target data into training" + (f" ({now:.0%} now)" if now else ""),
                           "training on some data of the kind that matters teaches what the training source lacks; "
                           "dev and test become the rest of the target data", {"data.split.target_in_train": share}))
+    if ctx.two_sources and split.target_in_train == 0:
+        out.append(Remedy(g, "move 20% of the target data into training, counted as much as the training source",
+                          "a few target rows among many training-source rows barely move the model; weighted so that "
+                          "both sources count alike, they teach it the distribution that matters",
+                          {"data.split.target_in_train": 0.2, "train.target_weight": "balanced"}))
     meta = [c for c in ctx.cfg.data.meta if c != "source"]
     run = ctx.summary["run"]
     advice = [f"compare train-dev and dev errors by slice: tuneup errors {run}"
