@@ -229,7 +229,7 @@ def test_target_rows_in_training_can_count_as_much_as_the_training_source():
     import numpy as np
 
     from tuneup.data.dataset import TARGET_SOURCE
-    from tuneup.workflow import training_tensors
+    from tuneup.workflow import prepare, training_tensors
 
     raw = {"name": "d", "data": {"train": {"path": "builtin:digits-web"}, "target": {"path": "builtin:digits-phone"},
                                  "split": {"target_in_train": 0.2}},
