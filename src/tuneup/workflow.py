@@ -172,6 +172,21 @@ def resolve_settings(prepared: Prepared) -> Prepared:
     return prepared
 
 
+def settled(cfg: Config, prepared: Prepared) -> Config:
+    """`cfg` with the settings `resolve_settings` found from the data (architecture, learning rate) filled in,
+    everything else as given: what trials, candidates and workers train, so that none repeats the range test
+    or trains with a setting still left to the data."""
+    resolved = prepared.cfg.to_dict()
+
+    def at(key: str) -> Any:
+        value = resolved
+        for part in key.split("."):
+            value = value[part]
+        return value
+
+    return cfg.with_overrides({s.key: at(s.key) for s in prepared.settings})
+
+
 def find_lr(prepared: Prepared, cfg: Config | None = None):
     """The learning-rate range test (`train/lr_range.py`) for `cfg`'s model and optimizer on the prepared
     training data, once per configuration (seeded: the same config finds the same rate)."""
