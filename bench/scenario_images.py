@@ -83,12 +83,15 @@ def shape_mask(name: str, rng: np.random.Generator, scale: float = 1.0) -> np.nd
     return np.asarray(canvas, dtype=np.float64) / 255.0
 
 
-def shape_rgb(name: str, rng: np.random.Generator, scale: float = 1.0, offset: float = 6.0) -> np.ndarray:
-    """A coloured shape on a plain light background: (SIZE, SIZE, 3) in [0, 1]. The class is the shape,
-    never the colour (colours are drawn independently of it)."""
+def shape_rgb(name: str, rng: np.random.Generator, scale: float = 1.0, offset: float = 6.0,
+              clutter: int = 0) -> np.ndarray:
+    """A coloured shape on a light background, plain or with `clutter` random lines and specks behind the
+    shape: (SIZE, SIZE, 3) in [0, 1]. The class is the shape, never the colour (drawn independently)."""
     mask = ndimage.shift(shape_mask(name, rng, scale), rng.uniform(-offset, offset, size=2), order=1)
     mask = np.asarray(Image.fromarray((mask * 255).astype(np.uint8)).resize((SIZE, SIZE), Image.BOX)) / 255.0
-    ground = rng.uniform(0.75, 1.0, size=3)
+    ground = np.broadcast_to(rng.uniform(0.75, 1.0, size=3), (SIZE, SIZE, 3))
+    if clutter:
+        ground = _clutter(ground, rng, clutter)
     colour = rng.uniform(0.0, 0.6, size=3)
     return ground * (1 - mask[..., None]) + colour * mask[..., None]
 
@@ -103,14 +106,11 @@ class Camera:
     brightness: tuple[float, float] = (1.0, 1.0)  # multiplier of every pixel
     noise: tuple[float, float] = (0.0, 0.0)  # sensor noise sigma, in [0, 1] units
     cast: tuple[float, float, float] = (1.0, 1.0, 1.0)  # per-channel gain (RGB): a white-balance error
-    clutter: int = 0  # random lines and dots drawn over the background
 
     def capture(self, img: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
         """`img` (H, W) or (H, W, 3) in [0, 1] -> the degraded capture, same shape, in [0, 1]."""
         s = strength
         out = img.copy()
-        if self.clutter:
-            out = _clutter(out, rng, int(round(self.clutter * s)))
         sigma = s * rng.uniform(*self.blur)
         if sigma > 0:
             out = ndimage.gaussian_filter(out, sigma=(sigma, sigma, 0)[: out.ndim])
@@ -165,11 +165,11 @@ def glyph_set(n: int, rng: np.random.Generator, camera: Camera | None = None, st
 
 
 def shape_set(n: int, rng: np.random.Generator, camera: Camera | None = None, strength: float = 1.0,
-              scale: float = 1.0, offset: float = 6.0) -> ImageSet:
+              scale: float = 1.0, offset: float = 6.0, clutter: int = 0) -> ImageSet:
     """n coloured shapes (RGB), balanced classes; smaller (`scale`), further off-centre (`offset`, pixels
-    at twice the size) and captured by `camera` when given."""
+    at twice the size), over a cluttered background and captured by `camera` when given."""
     labels = balanced_labels(SHAPES, n, rng)
-    images = [shape_rgb(c, rng, scale, offset) for c in labels]
+    images = [shape_rgb(c, rng, scale, offset, clutter) for c in labels]
     if camera is not None:
         images = [camera.capture(img, rng, strength) for img in images]
     return ImageSet(np.stack(images), np.asarray(labels))

@@ -38,7 +38,8 @@ class Scenario:
 
 # ---- images ---------------------------------------------------------------------------------------------
 PHONE = images.Camera(blur=(0.8, 1.6), contrast=(0.5, 0.7), brightness=(0.55, 0.75), noise=(0.04, 0.08))
-CLUTTERED = images.Camera(cast=(1.15, 1.0, 0.75), clutter=10, noise=(0.02, 0.04))
+CLUTTERED = images.Camera(cast=(1.15, 1.0, 0.75), noise=(0.02, 0.04))
+CLUTTER = 6  # random lines and specks behind the target's shapes
 
 
 def glyphs_phone(seed: int, scale: float) -> Generated:
@@ -49,7 +50,7 @@ def glyphs_phone(seed: int, scale: float) -> Generated:
 def shapes_clutter(seed: int, scale: float) -> Generated:
     rng = np.random.default_rng(seed)
     return Generated(images.shape_set(n_of(1200, scale), rng),
-                     images.shape_set(n_of(600, scale), rng, CLUTTERED, scale=0.7, offset=14.0))
+                     images.shape_set(n_of(600, scale), rng, CLUTTERED, scale=0.8, offset=14.0, clutter=CLUTTER))
 
 
 def digits_inverted(seed: int, scale: float) -> Generated:
@@ -119,8 +120,8 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "shapes-clutter", "image", "data_mismatch",
         "RGB: six shapes (circle, ring, square, triangle, star, cross) in random colours on plain light grounds, "
-        "random size, rotation, position; 1,200 as data.train. The 600 target images are smaller (x0.7) and "
-        "further off-centre, drawn over a cluttered background (random coloured lines and specks), with a "
+        "random size, rotation, position; 1,200 as data.train. The 600 target images are smaller (x0.8) and "
+        "further off-centre, in front of a cluttered background (random coloured lines and specks), with a "
         "white-balance cast (R x1.15, B x0.75) and noise: a geometric shift plus clutter, not blur. The class is "
         f"the shape, never the colour. Config: init's. Truth: data mismatch. {MISMATCH_CHECK}.",
         shapes_clutter, lambda g, seed, scale: checks.mismatch(g, seed)),
@@ -196,8 +197,12 @@ SCENARIOS: list[Scenario] = [
         "3,000 rows: a deterministic label made of axis-aligned thresholds and interactions (a > 0.5 and b < 0; "
         "c > 0.8 for kinds c3/c4; d < -1.2) among 16 irrelevant columns, half heavy-tailed; `kind` is categorical. "
         "Config: init's. Exists to check that improve reaches HistGradientBoosting's dev error (trees fit this "
-        "exactly). Truth, as it is with init's MLP: PLACEHOLDER. checked: `scenario_checks.references`.",
-        thresholds, lambda g, seed, scale: checks.references(g, seed=seed)),
+        "exactly). Truth, as it is with init's MLP [128, 64] at the time of writing (looked at, 2026-12-02): its "
+        "kept epoch errs ~5% on train and ~13% on dev, so variance is the larger gap; the labels are "
+        "deterministic, so the ~5% training error is avoidable bias as well (the second problem, not the "
+        "verdict). checked: `scenario_checks.references`: a plain scikit-learn MLP of init's widths trains to 0 "
+        "and errs ~12% held out; HGB errs ~0.2%, LR ~18%.",
+        thresholds, lambda g, seed, scale: checks.references(g, seed=seed, hidden=(128, 64))),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}

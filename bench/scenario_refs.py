@@ -7,11 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from threadpoolctl import threadpool_limits
+
 import tuneup
 from bench.scenario_models import Reference, pixels
 from tuneup.errors.metrics import get_metric
 
 NAMES = ("LR", "HGB")
+# one BLAS thread for scikit-learn: on the shared 2-core machine two threads competing with other work made
+# LogisticRegression on pixels about 10x slower (lbfgs on 960 x 1,024 pixels: 7.5 s with one thread)
+BLAS_THREADS = 1
 
 
 def split_of(run: tuneup.Run, ids: np.ndarray) -> np.ndarray:
@@ -60,7 +65,8 @@ def on_run(run: tuneup.Run, names: tuple[str, ...] = NAMES) -> dict[str, dict]:
     out = {}
     for name in names:
         started = time.perf_counter()
-        ref = Reference(name, _take(x, fit), y[fit], classification=task != "regression")
+        with threadpool_limits(BLAS_THREADS, user_api="blas"):
+            ref = Reference(name, _take(x, fit), y[fit], classification=task != "regression")
         frame = predictions(ref, _take(x, dev), y[dev], ds.ids[dev], task, classes)
         interval = tuneup.error_interval(frame, metric, task, classes or None)
         out[name] = {"value": interval.value, "low": interval.low, "high": interval.high,

@@ -33,6 +33,8 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/scenarios.py`: the repository root holds the `bench` package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 import tuneup  # noqa: E402
 from bench import scenario_refs  # noqa: E402
 from bench.scenario_data import write  # noqa: E402
@@ -136,7 +138,8 @@ def verify(names: list[str], seeds: list[int], quick: bool) -> list[dict]:
             say(f"verify {sc.name} (seed {seed})")
             started = time.perf_counter()
             scale = QUICK_SCALE if quick else 1.0
-            evidence = sc.check(sc.make(seed, scale), seed, scale)
+            with threadpool_limits(scenario_refs.BLAS_THREADS, user_api="blas"):
+                evidence = sc.check(sc.make(seed, scale), seed, scale)
             rows.append({"scenario": sc.name, "seed": seed, "truth": sc.truth, "evidence": evidence,
                          "seconds": time.perf_counter() - started})
     return rows
