@@ -74,7 +74,7 @@ def mismatch(gen: Generated, seed: int = 0) -> dict[str, float]:
            f"{name} source +50% target, on the other 50%": both.error(tb, tyb)}
     if gen.kind == "image":
         shape = gen.train.images.shape[1:]
-        img = lambda x: x.reshape(len(x), *shape)  # noqa: E731
+        img = lambda x: x.reshape(len(x), *shape)
         out.update(_cnn_errors(img(xa), ya, {"source train": (img(xa), ya), "source held out (train-dev)": (img(xb), yb),
                                              "target (dev)": (img(xt), yt)}, seed, "CNN"))
         out.update(_cnn_errors(img(_concat(xa, ta)), np.r_[ya, tya], {"on the other 50%": (img(tb), tyb)},
@@ -95,7 +95,7 @@ def _cnn_errors(x: np.ndarray, y: np.ndarray, evals: dict[str, tuple], seed: int
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     classes = np.unique(y)
-    as_tensor = lambda a: torch.tensor(a if a.ndim == 4 else a[..., None], dtype=torch.float32).permute(0, 3, 1, 2)  # noqa: E731
+    as_tensor = lambda a: torch.tensor(a if a.ndim == 4 else a[..., None], dtype=torch.float32).permute(0, 3, 1, 2)
     xt, yt = as_tensor(x), torch.tensor(np.searchsorted(classes, y))
     blocks, width = [], xt.shape[1]
     for c in (16, 32, 64):
@@ -151,9 +151,9 @@ def learning_rate(gen: Generated, hidden: tuple[int, ...], lr: float, epochs: in
     """The user's network and optimizer in plain PyTorch (Linear-BatchNorm-ReLU blocks, Adam at `lr`):
     its training error stays at chance, while the same network at lr 1e-3 and HistGradientBoosting learn."""
     x, y = gen.xy(gen.train)
-    xa, xb, ya, yb = _split(x, y, seed)
+    xa, _, ya, _ = _split(x, y, seed)
     prep = logistic(xa).steps[0][1].fit(xa)  # the reference's own imputation, scaling and one-hot
-    classes, codes = np.unique(ya, return_inverse=True)
+    _, codes = np.unique(ya, return_inverse=True)
     chance = 1 - np.bincount(codes).max() / len(codes)
     z = prep.transform(xa)
     z = z.toarray() if hasattr(z, "toarray") else np.asarray(z)  # one-hot columns may come sparse
@@ -204,12 +204,16 @@ def label_noise(gen: Generated, seed: int = 0) -> dict[str, float]:
 
 def references(gen: Generated, names: tuple[str, ...] = ("LR", "HGB"), seed: int = 0,
                hidden: tuple[int, ...] | None = None) -> dict[str, Any]:
-    """The references' training and held-out errors (how learnable the task is); with `hidden`, also a plain
-    scikit-learn MLP of those widths (Adam, no L2, no early stopping, 200 epochs)."""
+    """The references' training and held-out errors (how learnable the task is); for images also a small
+    plain-PyTorch CNN; with `hidden`, a plain scikit-learn MLP of those widths (Adam, no L2, no early
+    stopping, 200 epochs)."""
     x, y = gen.xy(gen.train)
     out: dict[str, Any] = {}
     for name in names:
         out.update(holdout(name, x, y, seed))
+    if gen.kind == "image":
+        xa, xb, ya, yb = _split(gen.train.images, y, seed)
+        out.update(_cnn_errors(xa, ya, {"train": (xa, ya), "held out": (xb, yb)}, seed, "CNN"))
     if hidden:
         xa, xb, ya, yb = _split(x, y, seed)
         net = mlp(hidden, xa, seed=seed).fit(xa, ya)

@@ -58,4 +58,4 @@ def write(gen: Generated, folder: Path, train_name: str = "web", target_name: st
 
 def n_of(count: int, scale: float, least: int = 60) -> int:
     """`count` examples at `scale` (`--quick` makes everything smaller), never fewer than `least`."""
-    return max(least, int(round(count * scale)))
+    return max(least, round(count * scale))

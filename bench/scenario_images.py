@@ -8,7 +8,7 @@ ink on black): glyphs are Pillow's own font, dark ink on light paper; shapes are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ DIGITS = tuple("0123456789")
 SHAPES = ("circle", "square", "triangle", "cross", "star", "ring")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)  # Pillow's bundled font: the same on every machine
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from threadpoolctl import threadpool_limits
 
 import tuneup

@@ -8,13 +8,13 @@ from typing import Any
 def _err(d: dict | None, units: bool = False, interval: bool = True) -> str:
     if not d:
         return "-"
-    f = (lambda v: f"{v:.3g}") if units else (lambda v: f"{100 * v:.1f}")  # noqa: E731
+    f = (lambda v: f"{v:.3g}") if units else (lambda v: f"{100 * v:.1f}")
     text = f(d["value"]) + ("" if units else "%")
     return text + (f" [{f(d['low'])}, {f(d['high'])}]" if interval and "low" in d else "")
 
 
 def _seconds(s: float) -> str:
-    m, sec = divmod(int(round(s)), 60)
+    m, sec = divmod(round(s), 60)
     return f"{m}m{sec:02d}s" if m else f"{sec}s"
 
 
@@ -52,8 +52,8 @@ def markdown(results: list[dict], meta: dict) -> str:
     lines = [HEADER, *(row(r, seeds) for r in results)]
     right = sum(r["right"] for r in results)
     beats = [r.get("improve_beats_references") for r in results]
-    lines += ["", f"Verdicts right: {right}/{len(results)}. Improve at or below min(LR, HGB): "
-              f"{sum(b is True for b in beats)}/{sum(b is not None for b in beats)}."]
+    lines += ["", (f"Verdicts right: {right}/{len(results)}. Improve at or below min(LR, HGB): "
+                   f"{sum(b is True for b in beats)}/{sum(b is not None for b in beats)}.")]
     lines += ["", "What improve kept (its `changes`), why it stopped, and what it tried:", ""]
     for r in results:
         imp = r.get("improve", {})

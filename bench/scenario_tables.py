@@ -77,7 +77,7 @@ def flip_labels(labels: pd.Series, share: float, rng: np.random.Generator) -> tu
     noisy labels and the mask of changed rows."""
     n = len(labels)
     flipped = np.zeros(n, dtype=bool)
-    flipped[rng.choice(n, size=int(round(share * n)), replace=False)] = True
+    flipped[rng.choice(n, size=round(share * n), replace=False)] = True
     classes = np.array(sorted(labels.unique()))
     noisy = labels.to_numpy().copy()
     for i in np.flatnonzero(flipped):

@@ -33,13 +33,13 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/scenarios.py`: the repository root holds the `bench` package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from threadpoolctl import threadpool_limits  # noqa: E402
+from threadpoolctl import threadpool_limits
 
-import tuneup  # noqa: E402
-from bench import scenario_refs  # noqa: E402
-from bench.scenario_data import write  # noqa: E402
-from bench.scenario_list import BY_NAME, SCENARIOS, Scenario  # noqa: E402
-from bench.scenario_report import markdown, verify_markdown  # noqa: E402
+import tuneup
+from bench import scenario_refs
+from bench.scenario_data import write
+from bench.scenario_list import BY_NAME, SCENARIOS, Scenario
+from bench.scenario_report import markdown, verify_markdown
 
 QUICK_SCALE = 0.35  # --quick: a third of the data, and at most QUICK_EPOCHS epochs
 QUICK_EPOCHS = 8
@@ -80,7 +80,7 @@ def run_one(sc: Scenario, seed: int, folder: Path, budget: str, quick: bool, tag
     say(f"{tag} {sc.name} (seed {seed}): generating data, tuneup init")
     try:
         cfg, result["overrides"] = config_for(sc, folder, seed, quick)
-    except Exception as e:  # noqa: BLE001: recorded in the row, the next scenario runs
+    except Exception as e:  # noqa: BLE001 (recorded in the row; the next scenario runs)
         _failure("init", result, e)
         return result
     say(f"{tag} {sc.name}: tuneup run")

@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-
-from bench import scenario_images as images
-from bench import scenario_tables as tables
 from bench.scenario_checks import domain_auc
 from bench.scenario_data import write
 from bench.scenario_list import CLUTTERED, PHONE, SCENARIOS, digits_inverted, glyphs_phone, shapes_clutter
 from bench.scenario_models import pixels
+from PIL import Image
+
+from bench import scenario_images as images
+from bench import scenario_tables as tables
 
 VERDICTS = {"avoidable_bias", "variance", "data_mismatch", "dev_overfit", "ok", "did_not_learn"}
 
