@@ -59,7 +59,9 @@ def for_boosting(frame: pd.DataFrame, categories: dict[str, list] | None = None)
     dtype): with `categories`, those values and no others (an unseen one becomes missing)."""
     out = frame.copy()
     for c in categorical_columns(frame):
-        out[c] = pd.Categorical(out[c], categories=None if categories is None else categories[c])
+        known = None if categories is None else categories[c]
+        values = out[c] if known is None else out[c].where(out[c].isin(known))
+        out[c] = pd.Categorical(values, categories=known)
     return out
 
 
