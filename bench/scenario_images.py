@@ -155,10 +155,40 @@ class ImageSet:
     labels: np.ndarray  # (N,) class names (the folder names)
 
 
+NEAR = 0.98  # grey 16x16 thumbnails this correlated are one image twice (tuneup's check says copies at 0.99)
+TRIES = 50
+
+
+def _thumb(img: np.ndarray) -> np.ndarray:
+    """A standardised 16x16 grey thumbnail: correlation with another is a dot product / 256."""
+    grey = img.mean(axis=-1) if img.ndim == 3 else img
+    t = np.asarray(Image.fromarray(grey.astype(np.float32), "F").resize((16, 16), Image.BOX), dtype=np.float64)
+    return ((t - t.mean()) / (t.std() + 1e-9)).ravel()
+
+
+def distinct(render, labels: list[str]) -> list[np.ndarray]:
+    """One `render(label)` per label, drawn again while it is a near copy of an earlier image of its class:
+    a font renders simple glyphs ('1') nearly alike at close sizes and angles, and a copy in dev measures
+    memory, not generalisation."""
+    seen: dict[str, list[np.ndarray]] = {}
+    out = []
+    for label in labels:
+        thumbs = seen.setdefault(label, [])
+        for _ in range(TRIES):
+            img = render(label)
+            t = _thumb(img)
+            if not thumbs or (np.stack(thumbs) @ t).max() / t.size < NEAR:
+                break
+        thumbs.append(t)
+        out.append(img)
+    return out
+
+
 def glyph_set(n: int, rng: np.random.Generator, camera: Camera | None = None, strength: float = 1.0) -> ImageSet:
-    """n digit glyphs, dark ink on light paper, balanced classes; captured by `camera` when given."""
+    """n digit glyphs, dark ink on light paper, balanced classes, no two near copies; captured by `camera`
+    when given."""
     labels = balanced_labels(DIGITS, n, rng)
-    images = [on_paper(glyph(c, rng), rng) for c in labels]
+    images = distinct(lambda c: on_paper(glyph(c, rng), rng), labels)
     if camera is not None:
         images = [camera.capture(img, rng, strength) for img in images]
     return ImageSet(np.stack(images), np.asarray(labels))

@@ -33,6 +33,8 @@ def row(r: dict[str, Any], seeds: bool) -> str:
     run, imp, refs = r.get("run", {}), r.get("improve", {}), r.get("references", {})
     units = bool(run.get("error_in_units"))
     verdict = r["verdict"] or ("FAILED: " + ", ".join(r["failures"]) if r["failures"] else "-")
+    if r.get("forced"):
+        verdict += " (run forced past the data checks' errors)"
     right = "yes" if r["right"] else ("**no**" if r["verdict"] else "-")
     truth = "/".join(r["right_verdicts"])
     improve = _err(imp.get("dev"), units) if "dev" in imp else ("failed" if "improve" in r["failures"] else "-")

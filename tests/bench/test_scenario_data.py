@@ -120,3 +120,12 @@ def test_runner_lists_the_scenarios(capsys):
     assert main(["--list"]) == 0
     out = capsys.readouterr().out
     assert all(s.name in out for s in SCENARIOS)
+
+
+def test_glyphs_hold_no_near_copies_within_a_class():
+    gen = images.glyph_set(200, np.random.default_rng(0))
+    for c in images.DIGITS:
+        thumbs = np.stack([images._thumb(img) for img in gen.images[gen.labels == c]])
+        corr = thumbs @ thumbs.T / thumbs.shape[1]
+        np.fill_diagonal(corr, 0)
+        assert corr.max() < images.NEAR, c
