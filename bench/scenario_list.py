@@ -197,12 +197,13 @@ SCENARIOS: list[Scenario] = [
         "3,000 rows: a deterministic label made of axis-aligned thresholds and interactions (a > 0.5 and b < 0; "
         "c > 0.8 for kinds c3/c4; d < -1.2) among 16 irrelevant columns, half heavy-tailed; `kind` is categorical. "
         "Config: init's. Exists to check that improve reaches HistGradientBoosting's dev error (trees fit this "
-        "exactly). Truth, as it is with init's MLP [128, 64] at the time of writing (looked at, 2026-12-02): its "
-        "kept epoch errs ~5% on train and ~13% on dev, so variance is the larger gap; the labels are "
-        "deterministic, so the ~5% training error is avoidable bias as well (the second problem, not the "
-        "verdict). checked: `scenario_checks.references`: a plain scikit-learn MLP of init's widths trains to 0 "
-        "and errs ~12% held out; HGB errs ~0.2%, LR ~18%.",
-        thresholds, lambda g, seed, scale: checks.references(g, seed=seed, hidden=(128, 64))),
+        "exactly). Truth: both gaps are real and which is larger depends on the network, not the data: the "
+        "labels are deterministic, so any training error is avoidable bias, and an MLP that fits the training "
+        "rows errs far more on held-out ones (variance). Either verdict is right; did-not-learn, mismatch or ok "
+        "are not. checked: `scenario_checks.references`: a plain scikit-learn MLP of init's first widths "
+        "[128, 64] trains to 0 and errs ~12% held out; HGB errs ~0.2%, LR ~18%.",
+        thresholds, lambda g, seed, scale: checks.references(g, seed=seed, hidden=(128, 64)),
+        accept=("avoidable_bias",)),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}

@@ -4,6 +4,8 @@ dev split with the run's metric, as tuneup scores (`get_metric`), with tuneup's 
 (`tuneup.error_interval` on a predictions frame of the run-directory contract)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -49,6 +51,27 @@ def predictions(ref: Reference, x, y: np.ndarray, ids: np.ndarray, task: str, cl
 
 def on_run(run: tuneup.Run, names: tuple[str, ...] = NAMES) -> dict[str, dict]:
     """{name: {value, low, high, seconds}} of each reference's dev error on the run's splits."""
+    return {name: {k: v for k, v in r.items() if k != "predictions"} for name, r in fitted(run, names).items()}
+
+
+def versus(run: tuneup.Run, names: tuple[str, ...] = NAMES) -> dict[str, Any]:
+    """The run's kept model against the better reference on the run's own dev examples: each reference's dev
+    error, and the paired bootstrap difference (run - reference) to the one with the lower point error.
+    `worse`: the run errs more beyond the noise (the difference's 95% interval lies above 0)."""
+    from tuneup.diagnose.bootstrap import paired_difference
+
+    refs = fitted(run, names)
+    best = min(refs, key=lambda n: refs[n]["value"])
+    d = paired_difference(refs[best]["predictions"], run.predictions("dev"), run.summary["metric"],
+                          run.summary["task"], None if run.summary["task"] == "regression" else list(run.encoder.classes))
+    return {"references": {n: {k: v for k, v in r.items() if k != "predictions"} for n, r in refs.items()},
+            "better": best, "difference": {"value": d.difference.value, "low": d.difference.low,
+                                           "high": d.difference.high},
+            "worse": bool(d.worse), "n_common": d.n_common}
+
+
+def fitted(run: tuneup.Run, names: tuple[str, ...] = NAMES) -> dict[str, dict]:
+    """Each reference fitted on the run's train split: its dev error with interval, and its dev predictions."""
     import time
 
     ds = run.data()
@@ -69,5 +92,5 @@ def on_run(run: tuneup.Run, names: tuple[str, ...] = NAMES) -> dict[str, dict]:
         frame = predictions(ref, _take(x, dev), y[dev], ds.ids[dev], task, classes)
         interval = tuneup.error_interval(frame, metric, task, classes or None)
         out[name] = {"value": interval.value, "low": interval.low, "high": interval.high,
-                     "seconds": time.perf_counter() - started}
+                     "seconds": time.perf_counter() - started, "predictions": frame}
     return out
