@@ -65,6 +65,16 @@ def for_boosting(frame: pd.DataFrame, categories: dict[str, list] | None = None)
     return out
 
 
+HGB_MAX_CATEGORIES = 254  # HistGradientBoosting's native categories fit in 255 bins, one kept for missing
+
+
+def _most_frequent(column: pd.Series) -> list:
+    """A text column's categories; a column with more (ids, dates as text) keeps its most frequent ones and
+    reads the rest as missing, as a practitioner would do in a minute rather than drop the column."""
+    counts = column.dropna().value_counts(sort=True)
+    return sorted(counts.index[:HGB_MAX_CATEGORIES])
+
+
 class Reference:
     """'LR' or 'HGB' fitted on features `x` (a table's feature frame, or a pixel matrix) and labels `y`;
     a table's categories are fixed at fit time, so an unseen value is missing, never a new code."""
@@ -74,7 +84,7 @@ class Reference:
             raise ValueError(f"reference {name!r}: choose LR or HGB")
         self.name, self.classification = name, classification
         table = isinstance(x, pd.DataFrame)
-        self.categories = {c: sorted(x[c].dropna().unique()) for c in categorical_columns(x)} if table else {}
+        self.categories = {c: _most_frequent(x[c]) for c in categorical_columns(x)} if table else {}
         if name == "LR":
             self.model = logistic(x if table else None, classification)
         else:

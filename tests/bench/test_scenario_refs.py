@@ -51,3 +51,17 @@ def test_hgb_keeps_the_training_categories():
     ref = Reference("HGB", frame, y)
     unseen = pd.DataFrame({"kind": ["b", "zzz", "a"], "v": [1.0, 2.0, 3.0]})  # 'zzz' is missing, not a new code
     assert list(ref.predict(unseen)[[0, 2]]) == ["no", "yes"]
+
+
+def test_the_kept_model_is_compared_with_the_better_reference_on_its_own_dev_examples(trained_table_run):
+    from bench.scenario_refs import versus
+
+    v = versus(trained_table_run)
+    refs = v["references"]
+    assert set(refs) == {"LR", "HGB"} and v["better"] == min(refs, key=lambda n: refs[n]["value"])
+    run_dev = tuneup.error_interval(trained_table_run.predictions("dev"), trained_table_run.summary["metric"],
+                                    "binary", list(trained_table_run.encoder.classes))
+    d = v["difference"]
+    assert d["value"] == pytest.approx(run_dev.value - refs[v["better"]]["value"])  # run minus reference
+    assert d["low"] <= d["value"] <= d["high"]
+    assert v["worse"] == (d["low"] > 0) and v["n_common"] == len(trained_table_run.predictions("dev"))
