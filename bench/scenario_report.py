@@ -56,7 +56,7 @@ def _versus(v: dict | None, units: bool) -> str:
 
 
 HEADER = ("| scenario | truth | verdict | right? | dev error after run [95%] | after improve [95%] | "
-          "improve wall / budget | LR dev | HGB dev | kept - better of LR/HGB, on the kept run's splits "
+          "improve wall / budget | LR dev (kept run's splits) | HGB dev (kept run's splits) | kept - better of LR/HGB, on the kept run's splits "
           "(paired) [95%] | not worse beyond noise? |\n"
           "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|")
 
