@@ -232,7 +232,7 @@ class Run:
         """The run's examples, re-read from its sources, in splits.csv's order of ids."""
         from tuneup.data import sources
 
-        return sources.load(self.config)
+        return sources.as_saved(sources.load(self.config), self.splits.ids)
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r})"
