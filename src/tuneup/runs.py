@@ -7,7 +7,7 @@
       model.safetensors  weights (+ the architecture in its metadata); model.kind linear | hgb instead:
       model.onnx, model.json   the scikit-learn model as ONNX (raw inputs -> output) and what it is
       history.jsonl      one line per epoch (hgb: per boosting iteration)
-      tensorboard/       event files, one folder per split
+      tensorboard/       event files: one TensorBoard run (every split's per-epoch numbers, the HParams session)
       predictions/<split>.parquet
       baselines/<name>/<split>.parquet   each baseline's predictions on train_dev, dev (and test with --final)
       summary.json       written last: a run without it is unfinished (resumable)
