@@ -25,6 +25,14 @@ def test_a_note_reads_as_a_phrase_before_the_fields(capsys):
         "exporting churn-003 2/2: int8 quantized, size 12 kB"]
 
 
+def test_a_task_without_lines_is_silent_off_a_terminal(capsys):
+    """improve prints its own line per candidate: its bar says nothing in a log, not even its start or end."""
+    with _progress.task("improve churn-improve-001", total=4, lines=False) as bar:
+        bar.advance(best="12.0%")
+        bar.update(now="training candidate 2")
+    assert capsys.readouterr().err == ""
+
+
 def test_quiet_says_nothing(capsys):
     _progress.set_quiet(True)
     try:

@@ -255,3 +255,24 @@ def test_splits_join_predictions_on_id_and_integer_labels_stay_integers(tmp_path
     assert str(top["y_true"]) in {"0", "1"} and str(top["y_pred"]) in {"0", "1"}
     html = tuneup.report(run).read_text()
     assert "1.0</td>" not in html and "0.0</td>" not in html
+
+
+def test_target_rows_in_training_can_count_as_much_as_the_training_source():
+    import numpy as np
+
+    from tuneup.data.dataset import TARGET_SOURCE
+    from tuneup.workflow import prepare, training_tensors
+
+    raw = {"name": "d", "data": {"train": {"path": "builtin:digits-web"}, "target": {"path": "builtin:digits-phone"},
+                                 "split": {"target_in_train": 0.2}},
+           "train": {"lr": 0.001, "target_weight": "balanced"}}
+    prepared = prepare(tuneup.load_config(raw))
+    train, info = training_tensors(prepared)
+    rows = np.flatnonzero(prepared.splits.mask("train"))
+    from_target = prepared.dataset.source[rows] == TARGET_SOURCE
+    w = train.w.numpy()
+    assert from_target.any() and (w[~from_target] == 1).all()
+    assert w[from_target].sum() == pytest.approx((~from_target).sum())  # both sources weigh the same in all
+    assert info["target_weight"] == pytest.approx((~from_target).sum() / from_target.sum())
+    with pytest.raises(ConfigError, match="target_in_train"):
+        training_tensors(prepare(tuneup.load_config(raw, {"data.split.target_in_train": 0.0})))

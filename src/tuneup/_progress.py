@@ -47,10 +47,11 @@ class Task:
 
     As lines (a pipe, a CI log) it says what it does when it starts, then at most one line every 2 s, and
     its last state when it ends (a training stopped early never reaches its total). `note` is a phrase shown
-    as it is (`exporting churn-003 2/6: int8 quantized`); fields show as `name value`."""
+    as it is (`exporting churn-003 2/6: int8 quantized`); fields show as `name value`. `lines=False`: a bar
+    on a terminal only, for callers that print their own line per unit elsewhere."""
 
-    def __init__(self, description: str, total: int | None, live: bool):
-        self.description, self.total, self.live = description, total, live
+    def __init__(self, description: str, total: int | None, live: bool, lines: bool = True):
+        self.description, self.total, self.live, self.lines = description, total, live, lines
         self.done = 0
         self.note = ""
         self.fields: dict[str, str] = {}
@@ -69,7 +70,7 @@ class Task:
         self.fields.update({k: str(v) for k, v in fields.items()})
         if self._progress is not None:
             self._progress.update(self._task_id, completed=self.done, fields=self.text())
-        elif not _quiet:
+        elif not _quiet and self.lines:
             now = time.monotonic()
             last = self.total is not None and self.done >= self.total
             self._unsaid = True
@@ -88,17 +89,18 @@ class Task:
 
 
 @contextmanager
-def task(description: str, total: int | None = None) -> Iterator[Task]:
+def task(description: str, total: int | None = None, lines: bool = True) -> Iterator[Task]:
     global _live
     live = not _quiet and console.is_terminal
-    t = Task(description, total, live)
+    t = Task(description, total, live, lines)
     if not live:
-        if not (_quiet or _silent):
+        says = lines and not (_quiet or _silent)
+        if says:
             t.line()  # what it does, before the first unit of work ends
         try:
             yield t
         finally:
-            if t._unsaid and not (_quiet or _silent):
+            if t._unsaid and says:
                 t.line()
         return
     if _live is not None:  # inside another task (the errors of a report): a row of the bar already shown

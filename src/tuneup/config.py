@@ -153,6 +153,9 @@ class Train(Section):
     # domain: weight training rows by how target-like they look (a classifier of training-source vs
     # target features, never labels; tables only): the loss the target distribution would give
     importance_weights: Literal["none", "domain"] = "none"
+    # the target-source rows moved into training (data.split.target_in_train) count this many times in the loss;
+    # balanced: as much, all together, as the training source's rows
+    target_weight: Annotated[float, Field(ge=1.0, le=1000.0)] | Literal["balanced"] = 1.0
     eval_sample: Annotated[int, Field(ge=100)] = 10_000  # per-epoch train error on a fixed sample this big
     checkpoint: bool = True  # every epoch, so `tuneup run --resume` can continue a killed run
     device: Literal["auto", "cpu", "cuda"] = "auto"

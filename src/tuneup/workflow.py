@@ -172,6 +172,21 @@ def resolve_settings(prepared: Prepared) -> Prepared:
     return prepared
 
 
+def settled(cfg: Config, prepared: Prepared) -> Config:
+    """`cfg` with the settings `resolve_settings` found from the data (architecture, learning rate) filled in,
+    everything else as given: what trials, candidates and workers train, so that none repeats the range test
+    or trains with a setting still left to the data."""
+    resolved = prepared.cfg.to_dict()
+
+    def at(key: str) -> Any:
+        value = resolved
+        for part in key.split("."):
+            value = value[part]
+        return value
+
+    return cfg.with_overrides({s.key: at(s.key) for s in prepared.settings})
+
+
 def find_lr(prepared: Prepared, cfg: Config | None = None):
     """The learning-rate range test (`train/lr_range.py`) for `cfg`'s model and optimizer on the prepared
     training data, once per configuration (seeded: the same config finds the same rate)."""
@@ -212,16 +227,37 @@ def _load_quietly(cfg: Config) -> Dataset:
 
 
 def training_tensors(prepared: Prepared, cfg: Config | None = None) -> tuple[Tensors, dict | None]:
-    """The train split as the trainer sees it: with importance weights when the config asks for them,
-    and what was done to get them (for the summary)."""
+    """The train split as the trainer sees it: with importance weights and the target rows' weight when the
+    config asks for them, and what was done to get them (for the summary)."""
     cfg = cfg or prepared.cfg
     train = prepared.tensors["train"]
-    if cfg.train.importance_weights == "none":
-        return train, None
-    from tuneup.data.importance import domain_weights
+    w, info = None, None
+    if cfg.train.importance_weights != "none":
+        from tuneup.data.importance import domain_weights
 
-    w, info = domain_weights(prepared)
-    return Tensors(train.x, train.x_cat, train.y, train.ids, w), info
+        w, info = domain_weights(prepared)
+    if cfg.train.target_weight != 1.0:
+        w, factor = _target_weighted(prepared, cfg, w)
+        info = {**(info or {}), "target_weight": factor}
+    return (train, None) if w is None else (Tensors(train.x, train.x_cat, train.y, train.ids, w), info)
+
+
+def _target_weighted(prepared: Prepared, cfg: Config, w: torch.Tensor | None) -> tuple[torch.Tensor, float]:
+    """Target-source rows in training (`data.split.target_in_train`) count `train.target_weight` times
+    (`balanced`: as much, all together, as the training source's rows): they are few, and theirs is the
+    distribution that matters."""
+    from tuneup.data.dataset import TARGET_SOURCE
+
+    ds = prepared.dataset
+    rows = np.flatnonzero(prepared.splits.mask("train"))  # the train tensors' rows, in this order
+    from_target = ds.source[rows] == TARGET_SOURCE
+    if not from_target.any():
+        raise ConfigError("train.target_weight weighs the target-source rows in training, but there are none: "
+                          "move some there with data.split.target_in_train (e.g. 0.2), or leave target_weight at 1")
+    tw = cfg.train.target_weight
+    factor = float((~from_target).sum() / from_target.sum()) if tw == "balanced" else float(tw)
+    base = torch.ones(len(rows)) if w is None else w
+    return base * torch.from_numpy(np.where(from_target, factor, 1.0)).float(), factor
 
 
 def make_scorer(encoder: Encoder, metric: Metric):

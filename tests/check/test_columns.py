@@ -83,7 +83,7 @@ def test_image_statistics_are_summarised(tmp_path):
     write_image_folder(tmp_path / "imgs", per_class=8)
     report = tuneup.check({"name": "img", "data": {"train": {"path": str(tmp_path / "imgs")}, "images": {"size": 16}}})
     names = [c["column"] for c in report.sections["columns"]["columns"]]
-    assert names == ["brightness", "contrast", "sharpness", "noise"]
+    assert names == ["brightness", "contrast", "sharpness", "noise", "background"]
     assert report.sections["columns"]["image_shape"] == [1, 16, 16]
     assert pd.Series([c["rows"] for c in report.sections["columns"]["columns"]]).eq(24).all()
 

@@ -112,3 +112,30 @@ def test_sharpness_falls_with_blur_and_noise_does_not_pass_for_detail():
              for name, x in [("clean", as_uint8(clean)), ("blurred", blurred), ("noisy", noisy)]}
     assert sharp["blurred"] < 0.7 * sharp["clean"]
     assert sharp["noisy"] < 1.3 * sharp["clean"]  # the raw Laplacian variance grows about 1.8x here
+
+
+def test_an_inverted_target_is_measured_as_polarity_and_gets_the_invert_augmentation():
+    """Scans (light ink on black) against photos of paper (dark ink on white): brightness and contrast
+    differences would be the wrong reading; the background says one is the other inverted."""
+    rng = np.random.default_rng(0)
+    ink = np.zeros((80, 1, 24, 24), dtype=np.float32)
+    for i in range(len(ink)):
+        r, c = rng.integers(6, 12, 2)
+        ink[i, 0, r:r + 8, c:c + 3] = 1.0  # a stroke away from the border
+    scans = (ink * 230 + rng.normal(0, 3, ink.shape)).clip(0, 255).astype(np.uint8)
+    photos = (255 - ink * 200 + rng.normal(0, 3, ink.shape)).clip(0, 255).astype(np.uint8)
+    found = shift.image_shift(scans, photos)
+    assert found.augmentations[0] == {"name": "invert", "p": 0.5}
+    assert not {"brightness", "contrast"} & {a["name"] for a in found.augmentations}
+    assert "opposite polarity" in found.reasons[0]
+    assert shift.image_shift(scans, scans[::-1]).augmentations == []  # the same polarity: nothing
+
+
+def test_invert_swaps_light_and_dark():
+    import torch
+
+    from tuneup.data.augment import Augmenter
+
+    x = torch.rand(4, 1, 8, 8)
+    out, _ = Augmenter([{"name": "invert", "p": 1.0}], "image", "multiclass", 3)([x], torch.zeros(4), torch.Generator())
+    assert torch.allclose(out[0], 1 - x)

@@ -99,3 +99,23 @@ def test_when_no_gap_is_a_problem_more_capacity_is_worth_a_try_while_the_trainin
     fitted = summary("table")
     fitted["ladder"]["train"] = 0.0
     assert remedies(Context(cfg, fitted, "mlp"), [])[0] == []
+
+
+def test_remedies_are_changes_relative_to_the_config():
+    """Issue 17: with the measured augmentation already set and 30% of the target in training, the top remedy
+    was the same augmentation and "move 50%" read as if nothing had moved."""
+    measured = mismatch().image.augmentations
+    cfg = tuneup.load_config(TWO, {"train.augment": measured, "data.split.target_in_train": 0.3})
+    found, _ = remedies(Context(cfg, summary("image"), "cnn", [], mismatch()), ["data_mismatch"])
+    augment = next(r for r in found if "train.augment" in r.set)
+    assert augment.action.startswith("stronger augmentation toward the target")
+    from tuneup.data.augment import parse_specs
+
+    before, after = dict(parse_specs(measured)), dict(parse_specs(augment.set["train.augment"]))
+    assert set(after) == set(before) and all(
+        after[n][k] >= before[n][k] for n in before for k in before[n]) and after != before
+    moved = next(r for r in found if "data.split.target_in_train" in r.set)
+    assert moved.set["data.split.target_in_train"] == 0.5 and "(30% now)" in moved.action
+    # a config without them gets the measured transforms as they are
+    plain, _ = remedies(Context(tuneup.load_config(TWO), summary("image"), "cnn", [], mismatch()), ["data_mismatch"])
+    assert plain[0].set["train.augment"] == measured and plain[0].action.startswith("augment training images")

@@ -33,9 +33,13 @@ def test_a_ray_address_that_does_not_answer_fails_fast(cli):
 
 def test_without_ray_installed_the_message_says_how_to_get_it(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
-    write_yaml("wine.yaml", wine_config())
-    r = cli("sweep", "wine.yaml", "--backend", "ray")
-    assert r.code == 2 and "sweeps on a Ray cluster need Ray: pip install 'tuneup[ray]'" in r.stderr
+    monkeypatch.delitem(sys.modules, "tuneup.sweep.ray", raising=False)  # imported afresh, without Ray
+    try:
+        write_yaml("wine.yaml", wine_config())
+        r = cli("sweep", "wine.yaml", "--backend", "ray")
+        assert r.code == 2 and "sweeps on a Ray cluster need Ray: pip install 'tuneup[ray]'" in r.stderr
+    finally:  # the module imported without Ray must not serve the next test in this process
+        sys.modules.pop("tuneup.sweep.ray", None)
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ TRANSFORMS: dict[str, Transform] = {
         Transform("brightness", frozenset({"image"}), {"p": 0.5, "max": 0.4}, "scale intensity by 1 +- `max`"),
         Transform("contrast", frozenset({"image"}), {"p": 0.5, "max": 0.4}, "scale contrast by 1 +- `max`"),
         Transform("blur", frozenset({"image"}), {"p": 0.5, "sigma": 1.5}, "Gaussian blur, sigma up to `sigma` px"),
+        Transform("invert", frozenset({"image"}), {"p": 0.5}, "swap light and dark (1 - pixel): both polarities"),
         Transform(
             "noise", frozenset({"image", "table"}), {"p": 0.5, "std": 0.08},
             "Gaussian noise, std up to `std` (pixels in [0, 1]; table features in standard units)",
@@ -49,6 +50,10 @@ TRANSFORMS: dict[str, Transform] = {
         Transform("mixup", frozenset({"image", "table"}), {"p": 1.0, "alpha": 0.2}, "blend pairs of examples and labels"),
     ]
 }
+
+
+# how far a remedy may push a magnitude: past these a transform destroys the image it should vary
+MAGNITUDE_CAPS = {"max": 0.9, "sigma": 4.0, "std": 0.5, "degrees": 45.0, "alpha": 1.0}
 
 
 def parse_specs(specs: list[str | dict[str, Any]]) -> list[tuple[str, dict[str, float]]]:
@@ -187,6 +192,10 @@ def _blur(x, p, g):
     return flat.view(b, c, h, w)
 
 
+def _invert(x, p, g):
+    return 1.0 - x
+
+
 def _noise_image(x, p, g):
     std = _uniform(x.shape[0], 0.0, p["std"], g, x.device)
     return (x + _expand(std, x) * torch.randn(x.shape, generator=g, device=x.device)).clamp(0, 1)
@@ -212,6 +221,6 @@ def _mixup(inputs, y, p, g, task, n_classes):
 
 _IMAGE_OPS: dict[str, Callable] = {
     "hflip": _hflip, "vflip": _vflip, "shift": _shift, "crop": _crop, "rotate": _rotate,
-    "brightness": _brightness, "contrast": _contrast, "blur": _blur, "noise": _noise_image,
+    "brightness": _brightness, "contrast": _contrast, "blur": _blur, "noise": _noise_image, "invert": _invert,
 }
 _TABLE_OPS: dict[str, Callable] = {"noise": _noise_table}

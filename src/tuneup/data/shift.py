@@ -250,7 +250,8 @@ def _subsample(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 # ---- images ---------------------------------------------------------------------------------------
-IMAGE_STATS = ("brightness", "contrast", "sharpness", "noise")
+IMAGE_STATS = ("brightness", "contrast", "sharpness", "noise", "background")
+POLARITY_GAP = 0.3  # backgrounds this far apart on either side of mid-grey: one source is the other inverted
 
 
 _LAPLACE = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float32)
@@ -259,8 +260,9 @@ _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
 
 def image_stats(images: np.ndarray) -> pd.DataFrame:
     """Per image (uint8, (N, C, H, W)), on the grey image: brightness (mean, [0, 1]), contrast (std), noise
-    (Immerkaer's estimate of Gaussian noise sigma) and sharpness: the variance of the Laplacian less what
-    that noise puts into it (20 sigma^2 for white noise), so a noisy photo does not pass for a sharp one."""
+    (Immerkaer's estimate of Gaussian noise sigma), sharpness: the variance of the Laplacian less what
+    that noise puts into it (20 sigma^2 for white noise), so a noisy photo does not pass for a sharp one, and
+    background: the median of the outermost two pixels all round (dark ink on paper: high; scans: low)."""
     from scipy import ndimage
 
     x = np.asarray(images, dtype=np.float32) / 255.0
@@ -274,7 +276,11 @@ def image_stats(images: np.ndarray) -> pd.DataFrame:
     noise = np.sqrt(np.pi / 2) / (6 * max(h - 2, 1) * max(w - 2, 1)) * np.abs(resid).sum(axis=(1, 2))
     laplacian = ndimage.convolve(grey, _LAPLACE[None], mode="reflect")[:, 1:-1, 1:-1].var(axis=(1, 2))
     sharpness = np.maximum(laplacian - 20.0 * noise**2, 0.0)
-    return pd.DataFrame({"brightness": brightness, "contrast": contrast, "sharpness": sharpness, "noise": noise})
+    frame = np.ones(grey.shape[1:], dtype=bool)
+    frame[2:-2, 2:-2] = False  # (H, W): the border
+    background = np.median(grey[:, frame], axis=1)
+    return pd.DataFrame({"brightness": brightness, "contrast": contrast, "sharpness": sharpness, "noise": noise,
+                         "background": background})
 
 
 @dataclass
@@ -306,11 +312,18 @@ def compare_image_stats(a: pd.DataFrame, b: pd.DataFrame) -> ImageShift:
     def ratio(stat: str) -> float:
         return med_b[stat] / med_a[stat] if med_a[stat] > 0 else np.inf
 
-    if by["brightness"].flagged:
+    inverted = (min(med_a["background"], med_b["background"]) < 0.5 < max(med_a["background"], med_b["background"])
+                and abs(med_a["background"] - med_b["background"]) > POLARITY_GAP)
+    if inverted:
+        augment.append({"name": "invert", "p": 0.5})
+        reasons.append(f"target images have the opposite polarity (median background {med_a['background']:.2f} -> "
+                       f"{med_b['background']:.2f}): {'light' if med_b['background'] > 0.5 else 'dark'} ground where "
+                       "training has the other")
+    if by["brightness"].flagged and not inverted:  # an inversion moves brightness and contrast by itself
         r = ratio("brightness")
         augment.append({"name": "brightness", "max": round(float(min(max(abs(1 - r) * 1.5, 0.1), 0.8)), 2)})
         reasons.append(f"target images are {'darker' if r < 1 else 'brighter'} (median brightness x{r:.2f})")
-    if by["contrast"].flagged:
+    if by["contrast"].flagged and not inverted:
         r = ratio("contrast")
         augment.append({"name": "contrast", "max": round(float(min(max(abs(1 - r) * 1.5, 0.1), 0.8)), 2)})
         reasons.append(f"target images have {'less' if r < 1 else 'more'} contrast (median x{r:.2f})")

@@ -360,10 +360,12 @@ def _notes(d: Diagnosis, summary: dict, early_stopping: bool) -> list[str]:
                      "optimistic; test, evaluated once with --final, is not")
     if d.ladder.get("test") is None:
         notes.append("test was not evaluated: dev overfitting is measured once, at the end (tuneup run --final)")
-    weights = summary["training"].get("importance_weights")
-    if weights:
+    weights = summary["training"].get("importance_weights") or {}
+    if "method" in weights:
         notes.append(f"trained with importance weights ({weights['method']}; {weights['reference_rows']} training vs "
                      f"{weights['target_rows']} target rows, labels not used, test not used; domain AUC "
                      f"{weights['domain_auc']:.2f})")
+    if "target_weight" in weights:
+        notes.append(f"the target-source rows in training counted {weights['target_weight']:.3g} times each")
     notes.append(f"intervals: {d.method}")
     return notes

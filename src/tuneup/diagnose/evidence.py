@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tuneup.train.loop import LEARNED
+from tuneup.exceptions import UserError
 
 
 @dataclass
@@ -54,10 +55,17 @@ def _checks(run) -> tuple[float | None, list[str]]:
     if not path.exists():
         return None, []
     try:
-        shift = read_json(path).get("sections", {}).get("shift") or {}
-    except (ValueError, OSError):
+        found = read_json(path)
+    except (UserError, ValueError, OSError):  # a damaged check file: the report says so on its own
         return None, []
-    pair = shift.get("train_vs_target") or {}
-    auc = (pair.get("domain_classifier") or {}).get("auc")
-    reasons = (pair.get("images") or {}).get("reasons") or []
-    return auc, list(reasons)
+    pair = _at(found, "sections", "shift", "train_vs_target")
+    auc = _at(pair, "domain_classifier").get("auc")
+    reasons = _at(pair, "images").get("reasons")
+    return (auc if isinstance(auc, (int, float)) else None), [str(r) for r in reasons or [] if isinstance(reasons, list)]
+
+
+def _at(d: Any, *keys: str) -> dict:
+    """d[k1][k2]..., or {} where any step is missing or not a mapping (check.json is read, not trusted)."""
+    for k in keys:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d if isinstance(d, dict) else {}

@@ -351,13 +351,7 @@ def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
     out: list[Remedy | None] = []
     mm = ctx.mismatch
     if mm is not None and mm.image is not None and mm.image.augmentations:
-        names = {a["name"] for a in mm.image.augmentations}
-        kept = [a for a in t.augment if _aug_name(a) not in names]
-        out.append(Remedy(g, "augment training images to look like the target: "
-                          + ", ".join(a["name"] for a in mm.image.augmentations),
-                          "; ".join(mm.image.reasons)
-                          + f" (measured on {mm.n_train} training and {mm.n_target} dev images)",
-                          {"train.augment": [*kept, *mm.image.augmentations]}))
+        out.append(_toward_target(ctx, mm))
     if ctx.kind == "table" and ctx.two_sources and t.importance_weights == "none":
         shifted = (mm.shifted if mm else [])[:3]
         cols = ", ".join(f"{s.column} ({s.reference_summary} -> {s.current_summary})" for s in shifted)
@@ -365,11 +359,22 @@ def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
         out.append(Remedy(g, "importance weights from a training-vs-target classifier",
                           f"{found}; weighting training rows by how target-like they look makes the training loss "
                           "the target's", {"train.importance_weights": "domain"}))
+    if ctx.two_sources and split.target_in_train > 0 and t.target_weight == 1.0:
+        out.append(Remedy(g, "count the target rows in training as much as the training source's",
+                          f"{split.target_in_train:.0%} of the target data is in training, but its rows are few "
+                          "against the training source's: weighted, they pull the model toward the distribution that "
+                          "matters", {"train.target_weight": "balanced"}))
     if ctx.two_sources and split.target_in_train < 0.6:
-        share = 0.2 if split.target_in_train == 0 else min(round(split.target_in_train + 0.2, 2), 0.6)
-        out.append(Remedy(g, f"move {share:.0%} of the target data into training",
+        now = split.target_in_train
+        share = 0.2 if now == 0 else min(round(now + 0.2, 2), 0.6)
+        out.append(Remedy(g, f"move {share:.0%} of the target data into training" + (f" ({now:.0%} now)" if now else ""),
                           "training on some data of the kind that matters teaches what the training source lacks; "
                           "dev and test become the rest of the target data", {"data.split.target_in_train": share}))
+    if ctx.two_sources and split.target_in_train == 0:
+        out.append(Remedy(g, "move 20% of the target data into training, counted as much as the training source",
+                          "a few target rows among many training-source rows barely move the model; weighted so that "
+                          "both sources count alike, they teach it the distribution that matters",
+                          {"data.split.target_in_train": 0.2, "train.target_weight": "balanced"}))
     meta = [c for c in ctx.cfg.data.meta if c != "source"]
     run = ctx.summary["run"]
     advice = [f"compare train-dev and dev errors by slice: tuneup errors {run}"
@@ -378,6 +383,44 @@ def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
         advice.append("train-dev and dev come from the same data here, so a gap between them is unexpected: check that "
                       "the rows are not ordered by time or group before the split")
     return [r for r in out if r], advice
+
+
+def _toward_target(ctx: Context, mm: Mismatch) -> Remedy | None:
+    """The measured augmentations, relative to what the config already has: a transform it lacks is added
+    as measured; one it has at least as strong as measured is made 1.5x stronger (to the caps); one it has
+    weaker is raised to the measured magnitude. None when every transform is already at its cap."""
+    from tuneup.data.augment import MAGNITUDE_CAPS, TRANSFORMS, parse_specs
+
+    current = parse_specs(ctx.cfg.train.augment)
+    have = dict(current)
+    measured = {a["name"]: a for a in mm.image.augmentations}
+    new, changes = [], []
+    for spec in ctx.cfg.train.augment:
+        if _aug_name(spec) not in measured:
+            new.append(spec)  # the config's other transforms stay as they are
+    for name, wanted in measured.items():
+        if name not in have:
+            new.append(wanted)
+            changes.append(name)
+            continue
+        spec = dict(wanted)
+        if have[name]["p"] != TRANSFORMS[name].defaults["p"]:
+            spec["p"] = have[name]["p"]  # how often the config applies it stays the config's
+        for key, value in wanted.items():
+            if key == "name" or key not in MAGNITUDE_CAPS:
+                continue
+            cur = have[name].get(key, value)
+            spec[key] = value if value > cur else round(min(cur * 1.5, MAGNITUDE_CAPS[key]), 3)
+            if spec[key] != cur:
+                changes.append(f"{name} {key} {cur:g} -> {spec[key]:g}")
+        new.append(spec)
+    if not changes or parse_specs(new) == current:
+        return None
+    stronger = all(name in have for name in measured)
+    action = ("stronger augmentation toward the target: " if stronger
+              else "augment training images to look like the target: ") + ", ".join(changes)
+    return Remedy("data_mismatch", action, "; ".join(mm.image.reasons)
+                  + f" (measured on {mm.n_train} training and {mm.n_target} dev images)", {"train.augment": new})
 
 
 # ---- dev overfitting -----------------------------------------------------------------------------------

@@ -134,8 +134,8 @@ def describe(record: dict | None) -> str:
     """The decision threshold in words, as report, export and serving say it."""
     if record is None:
         return "0.5 (the default: a probability of at least one half)"
-    if "objective" not in record:  # a threshold.json written by hand
-        return f"{record['threshold']:.4g} (from the run's threshold.json)"
+    if "objective" not in record:  # written by hand
+        return f"{float(record['threshold']):.4g} (from the run's threshold.json)"
     target = f" {record['target']:g}" if record.get("target") is not None else ""
     return (f"{record['threshold']:.4g} (chosen on {record.get('split', 'dev')} for {record['objective']}{target} "
             f"by {record.get('chosen_by', 'tuneup errors')})")

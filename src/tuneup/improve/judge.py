@@ -10,7 +10,11 @@ candidates of the step (95% for one candidate, 99% for five). A candidate still 
 own training data (it did not learn: `diagnose/evidence.py`) is never kept, whatever dev says.
 
 Candidates are judged one by one as they finish (`judge_one`, so progress can say how each did), and
-the step keeps the best of those that beat the incumbent (`pick`).
+the step keeps the best of those that beat the incumbent (`pick`). When none does, a much simpler model
+(at most half the incumbent's parameters: a linear model for a network, a smaller network) that is not
+worse beyond the noise and no worse at all in its point estimate is kept instead, as the one-standard-error
+rule of CART and glmnet keeps the simplest model within the noise of the best: it is as good as far as dev
+can tell, and it is cheaper and less likely to have fit noise. It is reported as that, never as a gain.
 """
 from __future__ import annotations
 
@@ -21,14 +25,17 @@ from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_differenc
 from tuneup.runs import Run
 from tuneup.train.loop import LEARNED
 
+SIMPLER = 0.5  # a candidate with at most this share of the incumbent's parameters counts as simpler
+
 
 @dataclass
 class Judgement:
     dev: Interval  # the candidate's own dev error (on its own dev set)
     difference: ErrorDifference  # candidate - incumbent on the shared dev examples
     learned: bool = True  # the candidate's training error is clearly below chance
-    outcome: str = ""  # kept | beats | within noise | worse | did not learn
+    outcome: str = ""  # kept | beats | simpler | within noise | worse | did not learn
     why: str = ""
+    parameters: tuple[int, int] | None = None  # (candidate's, incumbent's) trainable parameters
 
 
 def judge_one(incumbent: Run, candidate: Run, settings: Diagnose, k: int, fmt) -> Judgement:
@@ -39,7 +46,8 @@ def judge_one(incumbent: Run, candidate: Run, settings: Diagnose, k: int, fmt) -
                          settings.resamples, settings.confidence, settings.seed)
     confidence = step_confidence(settings, k)
     diff = error_difference(incumbent, candidate, "dev", settings.resamples, confidence, settings.seed)
-    j = Judgement(dev, diff, learned(s))
+    sizes = (s["training"].get("parameters"), incumbent.summary["training"].get("parameters"))
+    j = Judgement(dev, diff, learned(s), parameters=sizes if None not in sizes else None)
     j.outcome, j.why = _verdict(j, fmt, k, confidence)
     return j
 
@@ -54,6 +62,12 @@ def pick(judgements: list[Judgement], names: list[str]) -> int | None:
             judgements[i].outcome = "kept"
         else:
             judgements[i].why += f", but {names[best]} beats it by more"
+    if best is None:  # nothing better beyond the noise: the simplest model that is as good, if there is one
+        simpler = [i for i, j in enumerate(judgements) if j.outcome == "simpler"]
+        best = min(simpler, key=lambda i: (judgements[i].difference.candidate, judgements[i].parameters[0])) \
+            if simpler else None
+        if best is not None:
+            judgements[best].outcome = "kept"
     return best
 
 
@@ -80,6 +94,11 @@ def _verdict(j: Judgement, fmt, k: int, confidence: float) -> tuple[str, str]:
                                  "is not kept")
     if d.beats:
         return "beats", f"beats the incumbent by {better}{shared} ({conf})"
+    sizes = j.parameters
+    if sizes and not d.worse and iv.value <= 0 and sizes[0] <= SIMPLER * sizes[1]:
+        change = f"{fmt(iv.value, signed=True)} [{fmt(iv.low, False, True)}, {fmt(iv.high, False, True)}]"
+        return "simpler", (f"as good within the noise (dev error {change}{shared}, {conf}) with {sizes[0]:,} "
+                           f"parameters instead of {sizes[1]:,}: the simpler model")
     if d.worse:
         worse = f"{fmt(iv.value)} [{fmt(iv.low, False)}, {fmt(iv.high, False)}]"
         return "worse", f"worse than the incumbent by {worse}{shared} ({conf})"

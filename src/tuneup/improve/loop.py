@@ -142,7 +142,8 @@ class _Loop:
         r = self.result
         began = time.perf_counter()
         diag = self._diagnose()
-        with _progress.task(f"improve {r.session}", total=self.budget.trainings) as task:
+        # a bar on a terminal; elsewhere the loop's own line per candidate says the same
+        with _progress.task(f"improve {r.session}", total=self.budget.trainings, lines=False) as task:
             trainer = CandidateTrainer(r.session, self.budget, task)
             trainer.epoch_seconds = self.start.summary.get("timing", {}).get("per_epoch_s")
             while not (reason := self._stop_reason(diag)):
@@ -192,6 +193,9 @@ class _Loop:
                        f"{len(cands)} candidate{'s' if len(cands) != 1 else ''} ({self.budget.left_text()})")
         judged: dict[str, Judgement] = {}
         trained = trainer.train(cands, index, on_done=lambda t: self._finished(t, judged, len(cands), trainer, task))
+        if not trained:  # the budget ran out before one could start: no step after all
+            self.result.steps.pop()
+            return step
         self.tried |= {t.candidate.fingerprint for t in trained}
         runs = [t for t in trained if t.run is not None]
         best = pick([judged[t.name] for t in runs], [t.name for t in runs])

@@ -27,6 +27,9 @@ def decision(r, t) -> str:
     iv = d.difference
     shared = f", on {d.n_common} shared" if d.n_common < max(d.n_incumbent, d.n_candidate) else ""
     better = f"{r.fmt(-iv.value, unit=False)} better [{r.fmt(-iv.high, False)}, {r.fmt(-iv.low, False)}]{shared}"
+    if t.outcome == "kept" and not d.beats:
+        change = f"{r.fmt(iv.value, False, True)} [{r.fmt(iv.low, False, True)}, {r.fmt(iv.high, False, True)}]{shared}"
+        return f"kept: as good within the noise ({change}) and simpler"
     if t.outcome == "kept":
         return f"kept: {better}"
     if t.outcome == "beats":
@@ -63,11 +66,15 @@ def summary_lines(r) -> list[str]:
     if r.best != r.start:
         lines.append(f"best: {r.best}, dev error {dev(r.best_dev)}; changes: {set_flags(r.changes)}")
         d = r.improvement
-        if d is not None:
+        if d is not None and d.beats:
             rel = r.relative_improvement
             lines.append(f"improvement on {d.n_common} shared dev examples: {r.fmt(-d.difference.value)} "
                          f"[{r.fmt(-d.difference.high, False)}, {r.fmt(-d.difference.low, False)}]"
                          + (f", {rel:.0%} lower" if rel is not None else ""))
+        elif d is not None:
+            lines.append(f"no improvement beyond the noise on {d.n_common} shared dev examples "
+                         f"({r.fmt(d.difference.value, signed=True)} [{r.fmt(d.difference.low, False, True)}, "
+                         f"{r.fmt(d.difference.high, False, True)}]): a simpler model as good was kept")
     else:
         lines.append("best: the starting configuration (no candidate beat it beyond the noise)")
     lines.append(f"stopped: {r.stopped}")

@@ -31,7 +31,7 @@ class Tried:
     resplit: bool
     ensemble: int  # candidates trained together with it as one vectorised ensemble (1: alone)
     seconds: float
-    outcome: str  # kept | beats | within noise | worse | failed
+    outcome: str  # kept | beats | simpler | within noise | worse | did not learn | failed
     why: str
     dev: Interval | None = None
     difference: ErrorDifference | None = None

@@ -15,8 +15,7 @@ from tuneup.config import Config
 from tuneup.diagnose.recipe import Remedy, _aug_name
 
 AUGMENT_SCALES = (1.0, 0.5, 1.5)
-# how far a magnitude may be scaled up: past these a transform destroys the image it should vary
-MAGNITUDE_CAPS = {"max": 0.9, "sigma": 4.0, "std": 0.5, "degrees": 45.0, "alpha": 1.0}
+from tuneup.data.augment import MAGNITUDE_CAPS
 
 
 @dataclass(frozen=True)

@@ -119,12 +119,14 @@ def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[S
     """Check the config, the data and the space before anything is trained or any study created."""
     import torch
 
-    from tuneup.workflow import _absolute_paths, build, prepare
+    from tuneup.workflow import _absolute_paths, build, prepare, settled
 
     # data paths absolute: workers and Ray trials may start in another folder. Trials train this config
-    # (task and metric still as given), so each process's prepared data is found in workflow's cache.
+    # (task and metric still as given, so each process's prepared data is found in workflow's cache; the
+    # architecture and learning rate the data decided, so no trial repeats the range test).
     given = _absolute_paths(load_config(cfg, overrides))
     prepared = prepare(given)  # the data is read and checked once, here
+    given = settled(given, prepared)
     cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")

@@ -183,7 +183,12 @@ def load_space(source: str | Path | Mapping[str, Any], cfg: Config, kind: str = 
 
 def _space(params: dict[str, Param], name: str, cfg: Config, kind: str) -> Space:
     layers_key = "model.channels" if kind == "cnn" else "model.hidden"
-    base = list(cfg.model.channels if kind == "cnn" else cfg.model.hidden) or [64]
+    layers = cfg.model.channels if kind == "cnn" else cfg.model.hidden
+    if layers is None:  # channels left to the data and not resolved yet: the 32x32 images' default
+        from tuneup.models.nets import auto_channels
+
+        layers = auto_channels((1, 32, 32))
+    base = list(layers) or [64]
     return Space(params, name, layers_key, base)
 
 

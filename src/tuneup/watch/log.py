@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from tuneup._progress import task
+from tuneup.data.shift import IMAGE_STATS  # the statistics the server logs per image
 from tuneup.exceptions import DataError, UserError, listing, shown
 
 PATTERN = "log-*.jsonl"
 PREDICTION, FEEDBACK = "prediction", "feedback"
-IMAGE_STATS = ("brightness", "contrast", "sharpness", "noise")
 _BLOCK = 8 << 20  # pyarrow parses the file in blocks this big, one per thread
 
 
