@@ -85,6 +85,26 @@ def _errors(run: Run, d: ReportData):
     data cannot be read again."""
     if "dev" not in run.prediction_splits():
         return None
+    from tuneup.errors.asked import FILE as ASKED
+    from tuneup.errors.asked import asked_slices
+    from tuneup.errors.report import errors
+
+    try:
+        asked = asked_slices(run.path)  # slices `tuneup errors --by` computed before
+    except UserError as e:
+        d.missing.append(f"{ASKED}: {e}")
+        asked = []
+    try:
+        return errors(run, split="dev", save=False, more_by=asked)
+    except UserError as e:
+        if asked:  # a column asked for earlier that the data no longer has: the default slices still show
+            d.missing.append(f"{ASKED}: {e}")
+            return _errors_without_asked(run, d)
+        d.missing.append(f"error analysis: {e}")
+        return None
+
+
+def _errors_without_asked(run: Run, d: ReportData):
     from tuneup.errors.report import errors
 
     try:
