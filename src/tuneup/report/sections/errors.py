@@ -141,6 +141,6 @@ def _cell(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:,.6g}"  # 20,610.5 and 0.06501, not 2.061e+04
+        return f"{value:,.5g}"  # 20,611 and 0.065012, not 2.061e+04
     text = str(value)
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
