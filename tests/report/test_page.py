@@ -182,7 +182,7 @@ def test_the_highest_loss_table_shows_each_example_with_its_inputs(table_report,
         assert cells["city"] == ("—" if pd.isna(source["city"]) else source["city"])
         assert cells["region"] == source["region"] and cells["signup"] == str(source["signup"])[:10]
         if not pd.isna(source["income"]):
-            assert float(cells["income"].replace(",", "")) == pytest.approx(source["income"], rel=1e-5)
+            assert float(cells["income"].replace(",", "")) == pytest.approx(source["income"], rel=5e-5)  # 5 digits
 
 
 def test_slices_asked_of_tuneup_errors_appear_in_the_next_report(cli, trained_table_run, tmp_path):
