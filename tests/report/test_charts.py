@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 import pytest
@@ -43,11 +44,11 @@ def test_hovering_a_line_anywhere_shows_every_series_value_at_that_x():
     line's value there; the columns tile the plot's width without gaps; a long history is thinned."""
     svg = line_chart([Series("train", [1, 2, 3], [0.4, 0.3, 0.25], "#1f77b4"),
                       Series("dev", [1, 2, 3], [0.5, None, 0.35], "#d62728")], "epoch", "error", "t", percent=True)
-    assert [t for t in tooltips(svg)[1:]] == ["epoch 1\ntrain 40.0%\ndev 50.0%", "epoch 2\ntrain 30.0%",
+    assert tooltips(svg)[1:] == ["epoch 1\ntrain 40.0%\ndev 50.0%", "epoch 2\ntrain 30.0%",
                                                 "epoch 3\ntrain 25.0%\ndev 35.0%"]
     bands = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)]
     assert len(bands) == 3 and bands[0][0] == 58
-    assert all(abs(a[0] + a[1] - b[0]) < 0.11 for a, b in zip(bands, bands[1:]))  # no gaps (one decimal each)
+    assert all(abs(a[0] + a[1] - b[0]) < 0.11 for a, b in itertools.pairwise(bands))  # no gaps (one decimal each)
     assert abs(bands[-1][0] + bands[-1][1] - (560 - 16)) < 0.11
     assert re.search(r'<path [^>]*pointer-events="none"', svg)  # the line does not hide the column under it
     long = line_chart([Series("loss", list(range(1, 1001)), [1 / e for e in range(1, 1001)], "#1f77b4")],
