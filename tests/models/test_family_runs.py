@@ -122,7 +122,7 @@ def test_diagnose_errors_report_and_compare_read_family_runs(table_runs, image_r
 def test_the_image_linear_run_equals_the_baseline_on_raw_pixels(image_run):
     s = image_run.summary
     assert s["ladder"]["dev"] == pytest.approx(s["baselines"]["linear"]["splits"]["dev"]["error"])
-    assert s["ladder"]["dev"] < 0.4
+    assert s["ladder"]["dev"] < 0.75  # chance is 90%: raw pixels make about 58% on the harsher phone images
 
 
 def test_network_only_steps_say_so(table_runs, cli):
