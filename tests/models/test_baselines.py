@@ -51,7 +51,9 @@ def test_the_image_linear_baseline_is_logistic_regression_on_raw_pixels():
     np.testing.assert_array_equal(got, expected)  # the same prediction on every dev example
     error = 1 - accuracy_score(dev.y.numpy(), expected)
     assert baselines["linear"].scores["dev"]["error"] == pytest.approx(error)
-    assert error < 0.4  # per-pixel standardization made 88-91% here
+    # chance is 90%; per-pixel standardization made 89.5% on the harsher phone images (88-91% on the older ones),
+    # raw pixels 58%
+    assert error < 0.75
 
 
 @pytest.mark.parametrize("name", ["breast-cancer", "wine", "diabetes"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 import pytest
@@ -33,8 +34,26 @@ def test_a_line_breaks_where_a_value_is_missing_and_every_point_has_a_tooltip():
                      "test", percent=True, marks=[Mark(3, "kept: epoch 3")])
     paths = re.findall(r'<path d="([^"]+)"', svg)
     assert len(paths) == 2 and paths[0].count("L") == 0 and paths[1].count("L") == 1
-    assert tooltips(svg)[1:] == ["dev at 1: 50.0%", "dev at 3: 30.0%", "dev at 4: 20.0%"]
+    tips = tooltips(svg)[1:]
+    assert [t for t in tips if " at " in t] == ["dev at 1: 50.0%", "dev at 3: 30.0%", "dev at 4: 20.0%"]
     assert "kept: epoch 3" in svg and svg.startswith("<svg") and 'viewBox="0 0 560 300"' in svg
+
+
+def test_hovering_a_line_anywhere_shows_every_series_value_at_that_x():
+    """Issue 17: values on hover. Each x has a column (an invisible rect with a tooltip) naming the x and each
+    line's value there; the columns tile the plot's width without gaps; a long history is thinned."""
+    svg = line_chart([Series("train", [1, 2, 3], [0.4, 0.3, 0.25], "#1f77b4"),
+                      Series("dev", [1, 2, 3], [0.5, None, 0.35], "#d62728")], "epoch", "error", "t", percent=True)
+    assert tooltips(svg)[1:] == ["epoch 1\ntrain 40.0%\ndev 50.0%", "epoch 2\ntrain 30.0%",
+                                                "epoch 3\ntrain 25.0%\ndev 35.0%"]
+    bands = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)]
+    assert len(bands) == 3 and bands[0][0] == 58
+    assert all(abs(a[0] + a[1] - b[0]) < 0.11 for a, b in itertools.pairwise(bands))  # no gaps (one decimal each)
+    assert abs(bands[-1][0] + bands[-1][1] - (560 - 16)) < 0.11
+    assert re.search(r'<path [^>]*pointer-events="none"', svg)  # the line does not hide the column under it
+    long = line_chart([Series("loss", list(range(1, 1001)), [1 / e for e in range(1, 1001)], "#1f77b4")],
+                      "iteration", "loss", "t")
+    assert 100 <= long.count('class="tu-band"') <= 200
 
 
 def test_the_ladder_draws_each_gap_from_the_rung_below_or_from_its_reference():
@@ -45,7 +64,12 @@ def test_the_ladder_draws_each_gap_from_the_rung_below_or_from_its_reference():
     tips = tooltips(svg)
     assert "train: 20.0% (interval 18.0% to 22.0%)" in tips and "dev: 30.0%" in tips
     assert "avoidable bias: +5.0%" in tips and "variance: +10.0%" in tips
-    assert "linear baseline: 40.0%" in tips and "linear baseline's dev error" in html.unescape(svg)
+    assert "linear baseline: 40.0%" in tips and "linear baseline's dev error: 15.0%" in tips
+    # the reference is named in the legend, above the plot: a label on its line ran into the dev bar (issue 17)
+    label_y = [float(y) for y, t in re.findall(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>([^<]+)</text>', svg)
+               if html.unescape(t) == "linear baseline's dev error"]
+    bar_tops = [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)"', svg)]
+    assert len(label_y) == 1 and label_y[0] < min(bar_tops) - 12
     assert svg.count('stroke="#d62728"') == 1 and svg.count('stroke="#ff7f0e"') == 1  # verdict red, problem orange
 
 

@@ -2,10 +2,13 @@
 with missing parts shows no empty section, and the page is one self-contained file."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
@@ -102,8 +105,15 @@ def test_the_page_is_one_file_that_fetches_nothing(table_report):
     _, page = table_report
     assert page.startswith("<!doctype html>")
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    for forbidden in ("<script", "<link", "<iframe", "url(", "@import", 'src="http', 'href="http', "src='http"):
+    for forbidden in ("<script src", "<link", "<iframe", "url(", "@import", 'src="http', 'href="http', "src='http"):
         assert forbidden not in page
+    # one inline script (sorting, hover values), allowed by its hash and by nothing broader
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1 and page.count("<script") == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert f"script-src 'sha256-{digest}'" in policy and "unsafe-eval" not in policy
+    assert "script-src 'unsafe-inline'" not in policy
     assert all(src.startswith("data:") for src in re.findall(r'src="([^"]*)"', page))
     assert len(page.encode()) < 5_000_000
 
@@ -150,3 +160,54 @@ def test_an_unreadable_check_file_is_left_out_and_said(trained_table_run, tmp_pa
     assert "check" not in sections(page)
     assert any(m.startswith("check.json: not") for m in data.missing)
     assert "check.json: not" in text(page)
+
+
+def test_the_highest_loss_table_shows_each_example_with_its_inputs(table_report, trained_table_run):
+    """Issue 17: as fastai's plot_top_losses, each row is the example (its feature and metadata values),
+    not only its id; every top-loss example is listed, highest loss first."""
+    data, page = table_report
+    part = sections(page)["top-losses"]
+    headers = [html.unescape(t) for t in re.findall(r"<th(?: [^>]*)?>(.*?)</th>", part)]
+    assert headers[:5] == ["id", "true", "predicted", "score", "loss"]
+    assert {"age", "income", "city", "plan", "signup", "region"} <= set(headers)
+    table = trained_table_run.data()
+    frame = table.features.assign(region=table.meta["region"].to_numpy()).set_index(pd.Index(table.ids))
+    shown = rows(part)
+    assert [r[0] for r in shown] == [e["id"] for e in data.errors.top_losses] and len(shown) == 10
+    losses = [float(r[4]) for r in shown]
+    assert losses == sorted(losses, reverse=True)
+    for r in shown:
+        cells = dict(zip(headers, r))
+        source = frame.loc[r[0]]
+        assert cells["city"] == ("—" if pd.isna(source["city"]) else source["city"])
+        assert cells["region"] == source["region"] and cells["signup"] == str(source["signup"])[:10]
+        if not pd.isna(source["income"]):
+            assert float(cells["income"].replace(",", "")) == pytest.approx(source["income"], rel=5e-5)  # 5 digits
+
+
+def test_slices_asked_of_tuneup_errors_appear_in_the_next_report(cli, trained_table_run, tmp_path):
+    """Issue 17: `tuneup errors RUN --by COL` is remembered (slices.json) and the next report slices by COL
+    beside the default (the metadata, region); a remembered column the data no longer has is said, and the
+    default slices still show."""
+    from tests.report.conftest import copy_run
+    from tuneup.report.data import load
+    from tuneup.report.page import render
+
+    run = copy_run(trained_table_run, tmp_path / "runs")
+    before = rows(sections(render(load(run, quick=True)))["slices"])
+    assert {r[0] for r in before} == {"region"}
+    for column in ("plan", "city"):
+        r = cli("errors", str(run.path), "--by", column)
+        assert r.code == 0, r.stderr
+    assert "the next report of table shows these slices too" in r.stdout
+    data = load(run, quick=True)
+    after = rows(sections(render(data))["slices"])
+    assert {r[0] for r in after} == {"region", "plan", "city"}
+    plan = {r[1]: r for r in after if r[0] == "plan"}
+    dev = run.predictions("dev").merge(run.data().features.assign(id=run.data().ids)[["id", "plan"]], on="id")
+    for value, group in dev.groupby("plan"):
+        assert plan[value][2] == f"{len(group):,}"  # the slice's n, counted independently
+    (run.path / "slices.json").write_text('{"by": ["plann"]}')
+    data = load(run, quick=True)
+    assert {r[0] for r in rows(sections(render(data))["slices"])} == {"region"}
+    assert any(m.startswith("slices.json: --by 'plann'") for m in data.missing)

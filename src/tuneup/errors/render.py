@@ -156,12 +156,12 @@ def ceiling_section(report):
             ["kind", "slice", "of data", "of errors", report.measure, "human", "max fall"], body)
 
 
-def loss_section(report):
+def loss_section(report, show: int = SHOW_LOSSES):
     if not report.top_losses:
         return None
     sure = {"binary": ("score", "score"), "multiclass": ("p_pred", "p(pred)")}.get(report.task)
     body = [[r["id"], _shown(r["y_true"]), _shown(r["y_pred"])] + ([_num(r.get(sure[0]))] if sure else [])
-            + [_num(r["loss"])] for r in report.top_losses[:SHOW_LOSSES]]
+            + [_num(r["loss"])] for r in report.top_losses[:show]]
     return "highest loss", ["id", "true", "predicted"] + ([sure[1]] if sure else []) + ["loss"], body
 
 

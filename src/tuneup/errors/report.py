@@ -14,12 +14,15 @@ import dataclasses
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from tuneup import _progress
 from tuneup.errors import stats
+from tuneup.errors.asked import FILE as SLICES
+from tuneup.errors.asked import remember_slices
 from tuneup.errors.ceiling import CeilingRow, ceiling_table
 from tuneup.errors.curve import BinaryCurve
 from tuneup.errors.classes import ClassTable, class_table, rare_classes
@@ -115,10 +118,13 @@ class _Clock:
 def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame | None = None,
             tags_path: str = "", human: float | None = None, train_counts: dict[str, int] | None = None,
             threshold: str | None = None, top: int = TOP, bins: int = BINS, seed: int = 0, split: str = "dev",
-            run: str = "", weak: bool = True, clock: _Clock | None = None) -> ErrorReport:
-    """Everything about one split's errors, computed and returned; nothing is written."""
+            run: str = "", weak: bool = True, clock: _Clock | None = None,
+            more_by: Sequence[str] = ()) -> ErrorReport:
+    """Everything about one split's errors, computed and returned; nothing is written. Slices: by `by`
+    (default: the metadata), and by `more_by` too."""
     clock = clock or _Clock()
     by = examples.slice_columns() if by is None else list(by)
+    by += [c for c in more_by if c not in by]
     check_columns(examples, by)
     if threshold is not None:
         parse_objective(threshold)
@@ -197,12 +203,13 @@ def _notes(examples: Examples, report: ErrorReport, human: float | None) -> list
 # ---- the run-folder half ---------------------------------------------------------------------------
 def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Path | None = None,
            sample: int | None = None, top: int = TOP, bins: int = BINS, threshold: str | None = None,
-           save: bool = True, seed: int = 0) -> ErrorReport:
+           save: bool = True, seed: int = 0, more_by: Sequence[str] = ()) -> ErrorReport:
     """Analyse a finished run's errors on `split`. `threshold` (binary, dev): choose a new decision
     threshold by that objective (f1, accuracy, balanced_accuracy, precision=P, recall=R) and (with `save`)
     write it to `threshold.json`, which export and serving then apply; without it the run's own threshold
     stays (`tuneup run` chose one for f1 and balanced accuracy, none for accuracy: 0.5).
-    `sample` writes that many misclassified examples to tag."""
+    `sample` writes that many misclassified examples to tag. With `save`, the `by` columns are kept in
+    `slices.json` for the run's next report, which passes them as `more_by` (slices beside the default)."""
     from tuneup.runs import Run
 
     run = Run.open(run)
@@ -212,17 +219,17 @@ def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Pat
     if threshold is not None:
         parse_objective(threshold)
     clock = _Clock()
-    with _progress.task(f"errors {run.name} {split}", total=2) as bar:
+    with _progress.task(f"analysing the errors of {run.name} on {split.replace('_', '-')}", total=2) as bar:
         with clock.stage("load"):
             examples = Examples.from_run(run, split)
-        bar.advance(stage="data and predictions read")
+        bar.advance(note="data and predictions read")
         if by is not None:
             check_columns(examples, by)
         tag_rows = read_tags(tags, examples, split) if tags is not None else None
         choose = threshold if split != "test" else None
         report = analyse(examples, by, tag_rows, str(tags or ""), summary.get("human_level_error"),
-                         _train_counts(run), choose, top, bins, seed, split, run.name, clock=clock)
-        bar.advance(stage="analysed")
+                         _train_counts(run), choose, top, bins, seed, split, run.name, clock=clock, more_by=more_by)
+        bar.advance(note="analysed")
     report.path = str(run.path)
     if examples.task == "binary":
         report.threshold_in_use = describe(load_threshold(run.path))
@@ -233,6 +240,9 @@ def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Pat
                                                     by=f"tuneup errors --threshold {threshold}"))
     elif report.threshold is not None:
         report.notes.append(f"threshold not saved: only one chosen on dev is written to {run.name}/threshold.json")
+    if by and save:
+        remember_slices(run.path, by)
+        report.notes.append(f"the next report of {run.name} shows these slices too (kept in {run.name}/{SLICES})")
     if sample is not None:
         with clock.stage("sample"):
             report.sample = write_sample(examples, sample, run.path / SAMPLE_FOLDER, split, seed)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneup import _progress
 from tuneup._io import read_json
 from tuneup.exceptions import UserError
 from tuneup.render import fmt_error
@@ -55,16 +56,21 @@ def load(run: Run | str | Path, diagnosis=None, errors=None, quick: bool = False
     has the diagnosis it printed); `quick`: the diagnosis reads only the run folder (no measuring)."""
     run = Run.open(run)
     d = ReportData(run=run)
-    with d.stage("run"):
-        d.summary, d.history = run.summary, run.history
-    with d.stage("diagnosis"):
-        d.diagnosis = diagnosis if diagnosis is not None else _diagnose(run, quick)
-    with d.stage("errors"):
-        d.errors = errors if errors is not None else _errors(run, d)
-    with d.stage("images"):
-        d.images = _images(run, d)
-    with d.stage("files"):
-        _saved_parts(run, d)
+    with _progress.task(f"reading and analysing {run.name} for its report", total=4) as bar:
+        with d.stage("run"):
+            d.summary, d.history = run.summary, run.history
+        with d.stage("diagnosis"):
+            d.diagnosis = diagnosis if diagnosis is not None else _diagnose(run, quick)
+        bar.advance(note="diagnosed")
+        with d.stage("errors"):
+            d.errors = errors if errors is not None else _errors(run, d)
+        bar.advance(note="errors analysed")
+        with d.stage("images"):
+            d.images = _images(run, d)
+        bar.advance(note="example images drawn")
+        with d.stage("files"):
+            _saved_parts(run, d)
+        bar.advance(note="saved analyses read")
     return d
 
 
@@ -79,6 +85,26 @@ def _errors(run: Run, d: ReportData):
     data cannot be read again."""
     if "dev" not in run.prediction_splits():
         return None
+    from tuneup.errors.asked import FILE as ASKED
+    from tuneup.errors.asked import asked_slices
+    from tuneup.errors.report import errors
+
+    try:
+        asked = asked_slices(run.path)  # slices `tuneup errors --by` computed before
+    except UserError as e:
+        d.missing.append(f"{ASKED}: {e}")
+        asked = []
+    try:
+        return errors(run, split="dev", save=False, more_by=asked)
+    except UserError as e:
+        if asked:  # a column asked for earlier that the data no longer has: the default slices still show
+            d.missing.append(f"{ASKED}: {e}")
+            return _errors_without_asked(run, d)
+        d.missing.append(f"error analysis: {e}")
+        return None
+
+
+def _errors_without_asked(run: Run, d: ReportData):
     from tuneup.errors.report import errors
 
     try:

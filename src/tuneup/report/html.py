@@ -25,11 +25,18 @@ class Section:
                 f"{self.body}</section>")
 
 
+class Markup(str):
+    """HTML made here (an embedded image) that a table cell holds as it is, not escaped."""
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], numeric_from: int = 1,
           strong: Sequence[bool] | None = None, title: str | None = None,
           numeric: Sequence[int] | None = None) -> str:
-    """A plain <table>: columns from `numeric_from` on (or those in `numeric`) are right-aligned numbers."""
+    """A plain <table>: columns from `numeric_from` on (or those in `numeric`) are right-aligned numbers.
+    The page's script sorts it by a click on a heading."""
     def cell(tag: str, j: int, value: object) -> str:
+        if isinstance(value, Markup):
+            return f'<{tag} class="tu-thumb">{value}</{tag}>'
         align = ' class="num"' if (j in numeric if numeric is not None else j >= numeric_from) else ""
         return f"<{tag}{align}>{esc(value)}</{tag}>"
 
@@ -73,10 +80,10 @@ def notes(texts: Sequence[str]) -> str:
     return f'<details class="tu-notes"><summary>notes ({len(texts)})</summary>{items(texts)}</details>'
 
 
-def png(data: bytes, alt: str, size: int) -> str:
+def png(data: bytes, alt: str, size: int) -> Markup:
     """An image embedded in the page (a data: URL): the file stays one file that opens offline."""
     url = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-    return f'<img src="{url}" alt="{esc(alt)}" width="{size}" height="{size}">'
+    return Markup(f'<img src="{url}" alt="{esc(alt)}" width="{size}" height="{size}">')
 
 
 def badge(text: str, kind: str) -> str:

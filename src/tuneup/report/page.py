@@ -1,8 +1,11 @@
 """The page around the sections: one self-contained HTML file (styles inline, images as data: URLs,
-charts as inline SVG) whose Content-Security-Policy forbids every fetch, so it opens offline and can
-never reach the network. The same sections, with the styles scoped to them, make notebook HTML."""
+charts as inline SVG, one inline script allowed by its hash) whose Content-Security-Policy forbids every
+fetch, so it opens offline and can never reach the network. The same sections, with the styles scoped to
+them, make notebook HTML (without the script: tables keep their order, marks their <title> tooltips)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -15,8 +18,6 @@ from tuneup.report import html as h
 from tuneup.report.data import ReportData, load
 
 REPORT_FILE = "report.html"
-# nothing may be fetched: images are data: URLs, styles inline; no scripts are needed
-POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 @cache
@@ -24,18 +25,37 @@ def css() -> str:
     return resources.files("tuneup.report").joinpath("report.css").read_text(encoding="utf-8")
 
 
+@cache
+def script() -> str:
+    """Sorting tables and hover values on charts (report.js)."""
+    return resources.files("tuneup.report").joinpath("report.js").read_text(encoding="utf-8")
+
+
+def policy(inline_script: str) -> str:
+    """Nothing may be fetched (images are data: URLs, styles inline); the one inline script runs because its
+    hash is named here, and no other script can."""
+    digest = base64.b64encode(hashlib.sha256(inline_script.encode("utf-8")).digest()).decode("ascii")
+    return f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
+
+
+def contents(sections: Sequence[h.Section]) -> str:
+    """The list of sections at the top of the page (it stays in view while scrolling): a click jumps."""
+    links = "".join(f'<li><a href="#{h.esc(s.id)}">{h.esc(s.title)}</a></li>' for s in sections)
+    return f'<nav class="tu-nav" aria-label="contents"><span class="tu-muted">contents</span><ol>{links}</ol></nav>'
+
+
 def page(title: str, subtitle: str, sections: Sequence[h.Section], footer: str = "") -> str:
-    nav = "".join(f'<a href="#{h.esc(s.id)}">{h.esc(s.title)}</a>' for s in sections)
     body = "".join(s.html() for s in sections)
+    js = script()
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy(js)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{h.esc(title)}</title><style>body{{margin:0;background:#f7f7f8}}"
         "main.tuneup{max-width:1180px;margin:0 auto;padding:18px 22px}" + css() + "</style></head><body>"
-        f'<main class="tuneup"><header><h1>{h.esc(title)}</h1><p class="tu-sub">{h.esc(subtitle)}</p>'
-        f'<nav class="tu-nav">{nav}</nav></header>{body}<footer class="tu-muted">{footer}</footer></main>'
-        "</body></html>"
+        f'<main class="tuneup"><header><h1>{h.esc(title)}</h1><p class="tu-sub">{h.esc(subtitle)}</p></header>'
+        f'{contents(sections)}{body}<footer class="tu-muted">{footer}</footer></main>'
+        f"<script>{js}</script></body></html>"
     )
 
 

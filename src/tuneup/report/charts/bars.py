@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tuneup.report.charts.svg import INK, MUTED, Fmt, Frame, Scale, chart, el, legend, linear, text, tick_fmt, title
+from tuneup.report.charts.svg import (INK, LEGEND_ROW, MUTED, Fmt, Frame, Scale, chart, el, legend, legend_rows, linear,
+                                      text, tick_fmt, title)
 
 GAP_COLORS = {"verdict": "#d62728", "problem": "#ff7f0e", "ok": MUTED}
 MARKERS = ("#444", "#8c564b", "#17becf", "#bcbd22")
@@ -42,7 +43,10 @@ def ladder_chart(c: LadderChart, fmt: Fmt, percent: bool, label: str, width: int
     values = [r.value for r in c.rungs] + [r.high for r in c.rungs if r.high is not None]
     values += [v for vs in c.baselines.values() for v in vs if v is not None]
     values += [c.reference[0]] if c.reference else []
-    left, right, top, bottom = 58, 16, 34, 66
+    items = [(f"{name} baseline", MARKERS[k % len(MARKERS)], True) for k, name in enumerate(c.baselines)]
+    items += [(c.reference[1], MUTED, True)] if c.reference else []
+    left, right, bottom = 58, 16, 66
+    top = 18 + LEGEND_ROW * max(legend_rows([i[0] for i in items], width - left - right), 1)  # the bars' labels below it
     y, ticks = linear(values, height - bottom, top, zero=True)
     slot = (width - left - right) / max(len(c.rungs), 1)
     x = Scale(0, len(c.rungs), left, width - right)
@@ -51,16 +55,14 @@ def ladder_chart(c: LadderChart, fmt: Fmt, percent: bool, label: str, width: int
     for i, r in enumerate(c.rungs):
         parts.append(_bar(r, x(i + 0.5), slot * 0.42, y, fmt))
         parts.append(text(x(i + 0.5), height - bottom + 16, r.label, size=12, weight="bold"))
-    if c.reference:
+    if c.reference:  # named in the legend: a label on the line itself ran into the bars it crosses
         level, name = c.reference
-        parts.append(el("line", x1=float(left), x2=float(width - right), y1=y(level), y2=y(level), stroke=MUTED,
-                        stroke_dasharray="2 3"))
-        parts.append(text(width - right - 2, y(level) - 4, name, anchor="end", size=10, color=MUTED, halo=True))
+        parts.append(el("line", title(f"{name}: {fmt(level)}"), x1=float(left), x2=float(width - right), y1=y(level),
+                        y2=y(level), stroke=MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
     parts += [_gap(g, c.rungs, x, y) for g in c.gaps]
     for k, (name, vs) in enumerate(c.baselines.items()):
         parts += [_marker(name, x(i + 0.5) + slot * 0.3, y(v), MARKERS[k % len(MARKERS)], fmt(v))
                   for i, v in enumerate(vs) if v is not None]
-    items = [(f"{name} baseline", MARKERS[k % len(MARKERS)], True) for k, name in enumerate(c.baselines)]
     parts.append(legend(items, left, 16, width - left - right))
     return chart(width, height, "".join(parts), label)
 

@@ -5,7 +5,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tuneup.report.charts.svg import MUTED, Fmt, Frame, chart, el, legend, linear, logarithmic, n, text, tick_fmt, title
+from tuneup.report.charts.svg import (LEGEND_ROW, MUTED, Fmt, Frame, chart, el, legend, legend_rows, linear, logarithmic,
+                                      n, text, tick_fmt, title)
+
+
+MAX_BANDS = 200  # hover columns per chart: enough for any history a person reads, a few kB
 
 
 @dataclass
@@ -39,8 +43,8 @@ def line_chart(series: Sequence[Series], x_title: str, y_title: str, label: str,
     series = [s for s in series if any(v is not None for v in s.y)]
     xs = [x for s in series for x in s.x] + [m.x for m in marks]
     ys = [v for s in series for v in (*s.y, *(s.low or ()), *(s.high or ())) if v is not None and math.isfinite(v)]
-    rows = 1 + sum(30 + 7 * len(s.name) for s in series) // max(width - 80, 1)
-    top, left, right, bottom = 20 + 16 * rows, 58, 16, 44
+    left, right, bottom = 58, 16, 44
+    top = 20 + LEGEND_ROW * max(legend_rows([s.name for s in series], width - left - right), 1)
     x_scale, x_ticks = (logarithmic(xs, left, width - right) if log_x
                         else linear(xs, left, width - right, integer=integer_x))
     y_scale, y_ticks = linear(ys, height - bottom, top, zero=zero)
@@ -50,9 +54,35 @@ def line_chart(series: Sequence[Series], x_title: str, y_title: str, label: str,
     value_fmt = (lambda v: f"{100 * v:.1f}%") if percent else (lambda v: f"{v:.4g}")  # noqa: E731
     parts = [frame.axes(x_ticks, y_ticks, axis_fmt, tick_fmt(y_ticks, percent), x_title, y_title)]
     parts += [_mark(m, frame) for m in marks]
+    parts.append(_bands(series, frame, value_fmt, point_fmt, x_title))
     parts += [_draw(s, frame, value_fmt, point_fmt) for s in series]
     parts.append(legend([(s.name, s.color, s.dashed) for s in series], left, 14, width - left - right))
     return chart(width, height, "".join(parts), label)
+
+
+def _bands(series: Sequence[Series], frame: Frame, y_fmt: Fmt, x_fmt: Fmt, x_title: str) -> str:
+    """Hover targets for the lines: an invisible column around each x whose tooltip holds every series' value
+    there (at most MAX_BANDS columns; a longer history shows every k-th x). Points keep their own tooltips."""
+    values: dict[float, list[str]] = {}
+    for s in series:
+        if not s.line:
+            continue
+        for x, y in zip(s.x, s.y):
+            if y is not None and math.isfinite(y):
+                values.setdefault(x, []).append(f"{s.name} {y_fmt(y)}")
+    xs = sorted(values)
+    xs = xs[:: math.ceil(len(xs) / MAX_BANDS)] if len(xs) > MAX_BANDS else xs
+    pixels = [frame.x(x) for x in xs]
+    lo, hi = float(frame.left), float(frame.width - frame.right)
+    top, bottom = float(frame.top), float(frame.height - frame.bottom)
+    parts = []
+    for i, (x, px) in enumerate(zip(xs, pixels)):
+        a = lo if i == 0 else (pixels[i - 1] + px) / 2
+        b = hi if i == len(xs) - 1 else (px + pixels[i + 1]) / 2
+        tip = f"{x_title} {x_fmt(x)}".strip() + "\n" + "\n".join(values[x])
+        parts.append(el("rect", title(tip), x=a, y=top, width=max(b - a, 1.0), height=bottom - top, class_="tu-band",
+                        fill="transparent"))
+    return "".join(parts)
 
 
 def _plain(v: float) -> str:
@@ -75,7 +105,7 @@ def _draw(s: Series, frame: Frame, y_fmt: Fmt, x_fmt: Fmt) -> str:
         for run in _runs(s):
             d = " ".join(f"{'M' if i == 0 else 'L'}{n(frame.x(x))} {n(frame.y(y))}" for i, (x, y) in enumerate(run))
             parts.append(el("path", d=d, fill="none", stroke=s.color, stroke_width=2,
-                            stroke_dasharray="6 4" if s.dashed else None))
+                            stroke_dasharray="6 4" if s.dashed else None, pointer_events="none"))
     for i, (x, y) in enumerate(zip(s.x, s.y)):
         if y is None:
             continue

@@ -14,6 +14,7 @@ Fmt = Callable[[float], str]
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
            "#bcbd22")
 INK, GRID, MUTED = "#222", "#e6e6e6", "#666"
+LEGEND_ROW = 16  # pixels per row of a legend
 
 
 def esc(text: object) -> str:
@@ -161,15 +162,29 @@ class Frame:
         return "".join(parts)
 
 
-def legend(items: Sequence[tuple[str, str, bool]], x: float, y: float, width: float) -> str:
-    """One row of (name, colour, dashed) swatches, wrapping when the row is full."""
-    parts, cx, cy = [], x, y
-    for name, color, dashed in items:
+def _legend_places(names: Sequence[str], x: float, y: float, width: float) -> list[tuple[float, float]]:
+    """Where each swatch of a legend goes: one row, wrapping when the row is full."""
+    places, cx, cy = [], x, y
+    for name in names:
         w = 30 + 7 * len(name)
         if cx + w > x + width and cx > x:
-            cx, cy = x, cy + 16
+            cx, cy = x, cy + LEGEND_ROW
+        places.append((cx, cy))
+        cx += w
+    return places
+
+
+def legend_rows(names: Sequence[str], width: float) -> int:
+    """How many rows a legend of these names takes in `width` (the plot starts below them)."""
+    places = _legend_places(names, 0, 0, width)
+    return 1 + int(places[-1][1] // LEGEND_ROW) if places else 0
+
+
+def legend(items: Sequence[tuple[str, str, bool]], x: float, y: float, width: float) -> str:
+    """One row of (name, colour, dashed) swatches, wrapping when the row is full."""
+    parts = []
+    for (name, color, dashed), (cx, cy) in zip(items, _legend_places([i[0] for i in items], x, y, width)):
         parts.append(el("line", x1=float(cx), x2=float(cx + 18), y1=float(cy - 4), y2=float(cy - 4), stroke=color,
                         stroke_width=2.5, stroke_dasharray="5 3" if dashed else None))
         parts.append(text(cx + 22, cy, name, anchor="start", size=11))
-        cx += w
     return "".join(parts)

@@ -10,6 +10,9 @@ from tuneup.report.data import ReportData
 
 MATRIX_CLASSES = 20  # more classes than this: the matrix of the classes with the most mistakes
 BAR_ROWS = 20
+INPUT_COLUMNS = 40  # a top-loss row shows at most this many of its feature and metadata values
+CELL_CHARS = 40  # a longer text value is cut there
+THUMB_SHOWN = 64  # pixels per side of a top-loss image in the table
 
 
 def _table(found, numeric_from: int = 1) -> str:
@@ -97,18 +100,47 @@ def ceiling(d: ReportData) -> h.Section | None:
 
 
 def top_losses(d: ReportData) -> h.Section | None:
+    """The highest-loss examples as fastai's plot_top_losses shows them: each row with its input (the image,
+    or the feature and metadata values) beside truth, prediction, confidence and loss."""
     r = d.errors
     if r is None or not r.top_losses:
         return None
-    gallery = ""
+    title, headers, body = er.loss_section(r, show=len(r.top_losses))
+    examples = r.top_losses[: len(body)]
+    names = _input_columns(examples)
+    rows = [cells + [_cell(e["columns"].get(c)) for c in names] for cells, e in zip(body, examples)]
+    headers = headers + names
+    numeric = [j for j in range(len(headers)) if j >= 3 and (j < len(body[0]) or _numbers(examples, headers[j]))]
     if d.images:
-        cards = []
-        for row in r.top_losses:
-            if row["id"] in d.images:
-                picture = h.png(d.images[row["id"]], f"example {row['id']}", 96)
-                cards.append(f'<figure class="tu-example">{picture}'
-                             f"<figcaption><b>{h.esc(er._shown(row['y_true']))} → {h.esc(er._shown(row['y_pred']))}"
-                             f"</b><br>{h.esc(row['id'])} · loss {row['loss']:.3g}</figcaption></figure>")
-        gallery = '<div class="tu-gallery">' + "".join(cards) + "</div>"
-    lead = h.para("The examples the model gets most wrong (true → predicted): what do they have in common?")
-    return h.Section("top-losses", "Highest-loss examples", lead + gallery + _table(er.loss_section(r), 3))
+        rows = [[h.png(d.images[e["id"]], f"example {e['id']}", THUMB_SHOWN) if e["id"] in d.images else ""] + row
+                for row, e in zip(rows, examples)]
+        headers, numeric = ["image"] + headers, [j + 1 for j in numeric]
+    hidden = len({c for e in examples for c in e["columns"]}) - len(names)
+    lead = h.para("The examples the model gets most wrong, with their inputs: what do they have in common? "
+                  "(click a heading to sort)")
+    more = h.para(f"{hidden} more columns not shown; `tuneup errors {r.run} --json` lists every value",
+                  "tu-muted") if hidden > 0 else ""
+    return h.Section("top-losses", "Highest-loss examples",
+                     lead + h.table(headers, rows, numeric=numeric, title=title) + more)
+
+
+def _input_columns(examples: list[dict]) -> list[str]:
+    """The columns the examples carry (metadata and features), in their order, at most INPUT_COLUMNS."""
+    names: dict[str, None] = {}
+    for e in examples:
+        names.update(dict.fromkeys(e["columns"]))
+    return list(names)[:INPUT_COLUMNS]
+
+
+def _numbers(examples: list[dict], column: str) -> bool:
+    values = [e["columns"].get(column) for e in examples]
+    return all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.5g}"  # 20,611 and 0.065012, not 2.061e+04
+    text = str(value)
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
