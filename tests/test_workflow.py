@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -244,3 +245,34 @@ def test_target_rows_in_training_can_count_as_much_as_the_training_source():
     assert info["target_weight"] == pytest.approx((~from_target).sum() / from_target.sum())
     with pytest.raises(ConfigError, match="target_in_train"):
         training_tensors(prepare(tuneup.load_config(raw, {"data.split.target_in_train": 0.0})))
+
+
+def test_splits_join_predictions_on_id_and_integer_labels_stay_integers(tmp_path, cli):
+    """README, the run folder: ids are text everywhere (here the row positions "0", "1", ...: no id column),
+    so splits.csv, read as the README says, joins the predictions on `id`; a 0/1 label read as 0.0/1.0
+    (one label is missing) is 0 and 1 in the predictions, the errors and the report."""
+    df = make_table(300).drop(columns=["customer_id"])
+    df["churn"] = (df["churn"] == "yes").astype(float)
+    df.loc[5, "churn"] = np.nan
+    df.to_csv(tmp_path / "t.csv", index=False)
+    run = tuneup.run({"name": "ids", "data": {"train": {"path": str(tmp_path / "t.csv"), "target": "churn"}},
+                      "model": {"kind": "linear"}}, progress=False)
+    splits = pd.read_csv(run.path / "splits.csv", dtype={"id": str})
+    for split in ("dev", "train_dev"):
+        path = run.path / "predictions" / f"{split}.parquet"
+        if not path.exists():
+            continue
+        preds = pd.read_parquet(path)
+        joined = preds.merge(splits, on="id", how="left", validate="one_to_one")
+        assert len(joined) == len(preds) and (joined["split"] == split).all()
+        api = run.predictions(split).merge(run.splits.frame(), on="id", validate="one_to_one")
+        assert (api["split"] == split).all() and len(api) == len(preds)
+        assert preds["y_true"].dtype.kind == "i" and set(preds["y_true"]) <= {0, 1}
+    assert "5" not in set(splits["id"]) and {"0", "4", "6"} <= set(splits["id"])  # the row positions in the file
+    assert run.encoder.classes == [0, 1]
+    r = cli("errors", str(run.path), "--json")
+    assert r.code == 0, r.stderr
+    top = json.loads(r.stdout)["top_losses"][0]
+    assert str(top["y_true"]) in {"0", "1"} and str(top["y_pred"]) in {"0", "1"}
+    html = tuneup.report(run).read_text()
+    assert "1.0</td>" not in html and "0.0</td>" not in html

@@ -41,6 +41,11 @@ def listing(values: Iterable[object], limit: int = 12) -> str:
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 row`, `3 rows`, `1,200 examples`: a count with its noun agreeing (`plural` when not noun + s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _bounded_repr() -> reprlib.Repr:
     r = reprlib.Repr()
     r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxset = 3, 4, 4, 4, 4

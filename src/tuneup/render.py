@@ -7,6 +7,7 @@ from rich import box
 from rich.table import Table
 
 from tuneup.diagnose.ladder import gap_steps, gaps
+from tuneup.exceptions import counted
 
 RUNG_LABELS = {"human": "human-level", "train": "train", "train_dev": "train-dev", "dev": "dev", "test": "test"}
 GAP_LABELS = {"did_not_learn": "did not learn", "ok": "worth a try", "avoidable_bias": "avoidable bias", "variance": "variance", "data_mismatch": "data mismatch",
@@ -162,16 +163,16 @@ def baselines_table(d) -> Table | None:
     return table
 
 
-def diagnosis_view(d, remedies: int | None = None):
+def diagnosis_view(d, remedies: int | None = None, config: str = "CONFIG"):
     """The terminal view: the table, the verdict in one sentence, the training checks, the remedies
-    (all, or the first `remedies`), the advice and the notes."""
+    (all, or the first `remedies`) as commands on `config`, the advice and the notes."""
     from rich.console import Group
     from rich.text import Text
 
     parts: list[Any] = [diagnosis_table(d)]
     if d.baselines:
         parts.append(baselines_table(d))
-    parts.append(Text(f"verdict: {d.sentence}", style="bold"))
+    parts.append(Text(verdict_line(d), style="bold"))
     for c in d.checks:
         parts.append(Text(f"training: {c.message}"))
     shown = d.remedies if remedies is None else d.remedies[:remedies]
@@ -179,14 +180,21 @@ def diagnosis_view(d, remedies: int | None = None):
         parts.append(Text("remedies, most promising first:"))
         for i, r in enumerate(shown, 1):
             parts.append(Text(f"  {i}. [{GAP_LABELS[r.gap]}] {r.action}: {r.why}"))
-            parts.append(Text(f"     tuneup run CONFIG {set_flags(r.set)}", style="dim"))
+            parts.append(Text(f"     tuneup run {config} {set_flags(r.set)}", style="dim"))
         if len(shown) < len(d.remedies):
             parts.append(Text(f"  ... {len(d.remedies) - len(shown)} more: tuneup diagnose {d.run}", style="dim"))
     for a in d.advice:
-        parts.append(Text(f"  - {a}"))
+        parts.append(Text(f"  - {a.replace(' CONFIG', ' ' + config)}"))
     for n in d.notes:
         parts.append(Text(f"note: {n}", style="dim"))
     return Group(*parts)
+
+
+def verdict_line(d) -> str:
+    """`verdict: variance — train-dev error 2.3% is ...`: the sentence opens with the verdict's words and a
+    colon, which after "verdict:" read as a stutter ("verdict: ok: no gap")."""
+    head, colon, rest = d.sentence.partition(": ")
+    return f"verdict: {head} — {rest}" if colon else f"verdict: {d.sentence}"
 
 
 def diagnosis_html(d) -> str:
@@ -225,7 +233,7 @@ def curve_view(c):
     from rich.text import Text
 
     splits = c.splits
-    table = Table(title=f"{c.name}: learning curve, error = {c.error_of} (mean +- std over {c.repeats} seeds)",
+    table = Table(title=f"{c.name}: learning curve, error = {c.error_of} (mean +- std over {counted(c.repeats, 'seed')})",
                   title_justify="left")
     table.add_column("training examples", justify="right")
     for s in splits:

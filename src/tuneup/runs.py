@@ -7,7 +7,7 @@
       model.safetensors  weights (+ the architecture in its metadata); model.kind linear | hgb instead:
       model.onnx, model.json   the scikit-learn model as ONNX (raw inputs -> output) and what it is
       history.jsonl      one line per epoch (hgb: per boosting iteration)
-      tensorboard/       event files, one folder per split
+      tensorboard/       event files: one TensorBoard run (every split's per-epoch numbers, the HParams session)
       predictions/<split>.parquet
       baselines/<name>/<split>.parquet   each baseline's predictions on train_dev, dev (and test with --final)
       summary.json       written last: a run without it is unfinished (resumable)
@@ -232,7 +232,7 @@ class Run:
         """The run's examples, re-read from its sources, in splits.csv's order of ids."""
         from tuneup.data import sources
 
-        return sources.load(self.config)
+        return sources.as_saved(sources.load(self.config), self.splits.ids)
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r})"

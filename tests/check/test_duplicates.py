@@ -135,3 +135,15 @@ def test_conflicting_labels_are_found(tmp_path):
     ids = {e["id"] for g in section["examples"] for e in g["examples"]}
     assert {"c00005", "x5", "c00006", "x6", "c00007", "x7"} == ids
     assert any(f.check == "conflicting_labels" for f in report.warnings)
+
+
+def test_one_copy_is_said_in_the_singular():
+    from tuneup.checks.duplicates import across_finding
+
+    result = {"exact": 1, "near": 0, "share": 0.01,
+              "examples": [{"id": "7", "split": "dev", "twin": "3", "twin_split": "train"}]}
+    f = across_finding("train_vs_holdout", result, "error", False, 0.0)
+    assert f.title.startswith("1 dev/test example is a copy of a training example (1 exact;")
+    result["exact"] = 2
+    assert across_finding("train_vs_holdout", result, "error", False, 0.0).title.startswith(
+        "2 dev/test examples are copies of training examples")

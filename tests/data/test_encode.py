@@ -35,6 +35,9 @@ def test_encoder_never_sees_dev_or_test_statistics(tmp_path):
     assert num["median"][a] == pytest.approx(ds.features.loc[train, "age"].median(), rel=1e-6)
     city = next(c for c in enc.spec["columns"] if c["name"] == "city")
     assert "atlantis" not in city["categories"]
+    income = next(c for c in enc.spec["columns"] if c["name"] == "income")  # the upload page's training range
+    seen = ds.features.loc[train, "income"]
+    assert income["min"] == pytest.approx(seen.min(), rel=1e-6) and income["max"] == pytest.approx(seen.max(), rel=1e-6)
     x, _ = enc.transform_frame(ds.features, np.flatnonzero(train))
     assert x[:, i].mean().abs() < 1e-4 and (x[:, i].std(unbiased=False) - 1).abs() < 1e-3
 

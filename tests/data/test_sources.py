@@ -166,3 +166,60 @@ def test_target_source_needs_the_same_features(tmp_path):
     with pytest.raises(DataError, match="lacks feature columns of data.train: income"):
         load({"data": {"train": {"path": str(tmp_path / "a.csv"), "target": "churn"},
                        "target": {"path": str(tmp_path / "b.csv"), "target": "churn"}}})
+
+
+def test_ids_are_text_row_positions_per_source_and_name_the_target_source(tmp_path):
+    """README, the run folder: the id is the user's id column when given, else the 0-based row position in
+    its file; the target source's ids say so ("target:17")."""
+    make_table(30).drop(columns=["customer_id"]).to_csv(tmp_path / "a.csv", index=False)
+    make_table(20, seed=1).drop(columns=["customer_id"]).to_csv(tmp_path / "b.csv", index=False)
+    one = load({"data": {"train": {"path": str(tmp_path / "a.csv"), "target": "churn"}}})
+    assert list(one.ids[:3]) == ["0", "1", "2"] and all(isinstance(i, str) for i in one.ids)
+    two = load({"data": {"train": {"path": str(tmp_path / "a.csv"), "target": "churn"},
+                         "target": {"path": str(tmp_path / "b.csv"), "target": "churn"}}})
+    assert list(two.ids[two.source == "train"][:2]) == ["0", "1"]
+    assert list(two.ids[two.source == "target"][:2]) == ["target:0", "target:1"] and len(set(two.ids)) == 50
+
+
+def test_image_ids_are_paths_in_their_folder_with_the_target_source_named(tmp_path):
+    web = write_image_folder(tmp_path / "web", per_class=4)
+    phone = write_image_folder(tmp_path / "phone", per_class=3, seed=1)
+    ds = load({"data": {"train": {"path": str(web)}, "target": {"path": str(phone)}, "images": {"size": 16}}})
+    assert ds.ids[ds.source == "train"][0] == "0/0_000.png"
+    assert ds.ids[ds.source == "target"][0] == "target:0/0_000.png"  # the same file name in the other folder
+
+
+def test_old_runs_plain_target_image_ids_still_join(tmp_path):
+    """Runs saved before the target source's image ids named it: their splits and predictions keep working."""
+    web = write_image_folder(tmp_path / "web", per_class=3, classes=("0", "1"))
+    phone = write_image_folder(tmp_path / "phone", per_class=2, classes=("2", "3"), seed=1)
+    cfg = {"data": {"train": {"path": str(web)}, "target": {"path": str(phone)}, "images": {"size": 16}}}
+    ds = load(cfg)
+    old = np.array([i.removeprefix("target:") for i in ds.ids])
+    assert sources.as_saved(ds, ds.ids).ids[-1].startswith("target:")
+    np.testing.assert_array_equal(sources.as_saved(load(cfg), old).ids, old)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_integer_coded_labels_stay_integers(tmp_path, missing):
+    """A missing label makes pandas read a 0/1 column as 0.0/1.0: classes must still be 0 and 1."""
+    df = make_table(60)
+    df["churn"] = (df["churn"] == "yes").astype(float)
+    if missing:
+        df.loc[:2, "churn"] = np.nan
+    df.to_csv(tmp_path / "t.csv", index=False)
+    ds = load({"data": {"train": {"path": str(tmp_path / "t.csv"), "target": "churn"}}})
+    assert ds.y.dtype.kind == "i" and sorted(ds.y.unique().tolist()) == [0, 1]
+    assert str(ds.y.iloc[0]) in {"0", "1"}
+
+
+def test_old_runs_row_positions_counted_after_dropping_still_join(tmp_path):
+    df = make_table(40).drop(columns=["customer_id"])
+    df.loc[[3, 7], "churn"] = np.nan
+    df.to_csv(tmp_path / "t.csv", index=False)
+    cfg = {"data": {"train": {"path": str(tmp_path / "t.csv"), "target": "churn"}}}
+    ds = load(cfg)
+    assert "3" not in ds.ids and ds.ids[3] == "4"  # the row's position in the file
+    old = np.arange(38).astype(str)
+    np.testing.assert_array_equal(sources.as_saved(load(cfg), old).ids, old)
+    np.testing.assert_array_equal(sources.as_saved(load(cfg), ds.ids).ids, ds.ids)

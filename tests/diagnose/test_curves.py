@@ -67,8 +67,22 @@ def test_a_flat_curve_says_more_data_will_barely_help():
 
 
 def test_a_noisy_curve_says_it_cannot_tell():
-    helps, text = answer(synthetic_curve(lambda n: 0.3 * n**-0.5 + 0.08, noise=0.004))
+    """The forecast falls below today's error beyond its interval, but maybe not by the tolerance."""
+    c = synthetic_curve(lambda n: 0.8 * n**-0.5 + 0.08, noise=0.001, tolerance=0.014)
+    assert c.fits["dev"].predictions["10x"]["high"] < c.mean("dev")[-1]
+    helps, text = answer(c)
     assert helps is None and "too noisy" in text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_forecast_not_below_todays_error_says_more_data_will_not_help(seed):
+    """Issue 17: "more data may help" while forecasting 7.9% -> 8.2%. A forecast that does not fall below
+    today's error beyond its interval says more data of this kind will not help."""
+    c = synthetic_curve(lambda n: 0.082 if n < 1600 else 0.079, noise=0.004, seed=seed)
+    p10, now = c.fits["dev"].predictions["10x"], c.mean("dev")[-1]
+    assert p10["high"] >= now
+    helps, text = answer(c)
+    assert helps is False and text.startswith("more data of this kind will not help measurably") and "may" not in text
 
 
 def test_a_curve_dominated_by_data_mismatch_says_so():

@@ -30,7 +30,7 @@ def test_run_prints_the_diagnosis_and_its_json_carries_it(tmp_path, cli):
 def test_demo_ends_with_the_diagnosis(cli):
     r = cli("demo", "--epochs", "6")  # after 2 epochs the network is still learning: avoidable bias
     assert r.code == 0, r.stderr
-    verdict = r.stdout.index("verdict: data mismatch: dev error")  # clean web digits vs blurred phone ones
+    verdict = r.stdout.index("verdict: data mismatch — dev error")  # clean web digits vs blurred phone ones
     assert "remedies, most promising first:" in r.stdout[verdict:]
     assert r.stdout.rstrip().splitlines()[-1].startswith("run: ")
 

@@ -200,28 +200,60 @@ def test_fuzzing_from_the_openapi_schema_finds_no_server_error(setup):
     assert httpx.get(f"{setup['url']}/health").status_code == 200
 
 
+def fill_row(page, row) -> None:
+    """The form as a person fills it: numbers and the date typed, categories chosen from the training ones
+    (a value training never saw through "another value…")."""
+    page.fill("#field-age", "" if row["age"] is None else str(row["age"]))
+    page.fill("#field-income", str(row["income"]))
+    for name in ("city", "plan"):
+        known = page.eval_on_selector(f"#field-{name}", "s => [...s.options].map(o => o.value)")
+        if row[name] is None or row[name] in known:
+            page.select_option(f"#field-{name}", row[name] or "")
+        else:
+            page.select_option(f"#field-{name}", "<another value>")
+            page.fill(f"#field-{name}-other", row[name])
+    page.fill("#field-signup", row["signup"][:10] + "T00:00")
+
+
 @pytest.mark.browser
-def test_the_form_page_predicts_a_row(setup):
+def test_the_form_page_predicts_a_row(setup, tmp_path):
+    """Issue 17: categories are chosen from training's, numbers show the training range, and the page says
+    which model version and decision threshold answer; served with a strict CSP, behind the API key."""
     _, rows = dev_rows(setup["run"])
     row = next(r for r in rows if r["age"] is not None and r["city"] is not None)
     expected = post(setup, [row], client=client_for("candidate")).json()
+    columns = {c["name"]: c for c in setup["run"].encoder.spec["columns"]}
     with browser_page(http_credentials={"username": "tester", "password": KEY}) as page:
+        console, failed = [], []  # console errors (a CSP violation is one); answers >= 400 but the favicon's
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
         # the page keeps one client id per browser; this one is routed to the candidate
         page.add_init_script(f"localStorage.setItem('tuneup-client-id', '{client_for('candidate')}')")
-        page.goto(setup["url"] + "/")
+        response = page.goto(setup["url"] + "/")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_selector("body[data-ready='1']")
+        serving = page.inner_text("#serving")
+        primary, candidate = serving.split("For 30% of browsers")  # each model with its own threshold
+        assert "model version churn-t03 (model.onnx)" in primary and "P(yes)" in primary
+        assert "decision threshold 0.3 (from the run's threshold.json)" in primary
+        assert "model version table" in candidate and "decision threshold 0.5 (the default" in candidate
+        options = page.eval_on_selector("#field-city", "s => [...s.options].map(o => o.value)")
+        assert options == ["", *[c for c in columns["city"]["categories"] if c != "<missing>"], "<another value>"]
+        age = columns["age"]
+        assert page.inner_text("#hint-age") == f"training range {age['min']:.6g} to {age['max']:.6g}"
+        page.fill("#field-age", str(age["max"] + 50))
+        assert "outside it" in page.inner_text("#hint-age")
         page.fill("#api-key", KEY)
         page.dispatch_event("#api-key", "change")
-        page.fill("#field-age", str(row["age"]))
-        page.fill("#field-income", str(row["income"]))
-        page.fill("#field-city", row["city"])
-        page.fill("#field-plan", row["plan"])
-        page.fill("#field-signup", row["signup"][:10] + "T00:00")
+        fill_row(page, row)
         page.click("#predict")
         page.wait_for_selector("#result[data-ready='1']")
         answer = page.evaluate("window.tuneupLastAnswer")
         shown = page.inner_text("#label")
-        assert page.errors == []
+        page.screenshot(path=str(tmp_path / "upload-page.png"), full_page=True)
+        print(f"screenshot: {tmp_path / 'upload-page.png'}")
+        assert page.errors == [] and failed == []
+        assert [m for m in console if not m.startswith("Failed to load resource")] == []
     assert answer["variant"] == "candidate" and answer["model"] == "table"
     got, want = answer["predictions"][0], expected["predictions"][0]
     assert got["score"] == pytest.approx(want["score"], abs=1e-6)
@@ -244,11 +276,7 @@ def test_the_web_form_predicts_in_the_browser_what_the_server_predicts(setup, we
         page.wait_for_selector("body[data-ready='1']", timeout=60_000)
         for row in cases:
             want = post(setup, [row], client=client_for("candidate")).json()["predictions"][0]  # the same run
-            page.fill("#field-age", "" if row["age"] is None else str(row["age"]))
-            page.fill("#field-income", str(row["income"]))
-            page.fill("#field-city", row["city"] or "")
-            page.fill("#field-plan", row["plan"])
-            page.fill("#field-signup", row["signup"][:10] + "T00:00")
+            fill_row(page, row)
             page.evaluate("document.getElementById('result').dataset.ready = ''")
             page.click("#predict")
             page.wait_for_selector("#result[data-ready='1']", timeout=30_000)

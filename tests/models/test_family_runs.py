@@ -99,9 +99,9 @@ def test_history_and_tensorboard_follow_the_boosting_iterations(table_runs):
     last = hgb.history[-1]
     assert last["dev"]["error"] == pytest.approx(hgb.summary["ladder"]["dev"])
     assert last["lr"] == 0.1 and hgb.history[0]["train"]["loss"] > last["train"]["loss"]
-    acc = EventAccumulator(str(hgb.path / "tensorboard" / "dev"))
+    acc = EventAccumulator(str(hgb.path / "tensorboard"))
     acc.Reload()
-    assert [e.step for e in acc.Scalars("error")] == list(range(1, 101))
+    assert [e.step for e in acc.Scalars("error/dev")] == list(range(1, 101))
     assert len(linear.history) == 1 and linear.history[0]["lr"] is None
     hparams, _ = read_session(linear)
     assert hparams["model.kind"].string_value == "linear" and hparams["model.linear.C"].number_value == 1.0

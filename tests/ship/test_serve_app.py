@@ -137,3 +137,22 @@ def test_open_docs_opens_the_docs_and_nothing_else(trained_table_run, tmp_path, 
     assert call(app, "GET", "/health").status_code == 200
     doc = call(app, "GET", "/openapi.json", headers={"X-API-Key": "k"}).json()
     assert doc["paths"]["/metadata"]["get"]["security"] == [{"APIKeyHeader": []}, {"HTTPBase": []}]
+
+
+def test_metadata_holds_training_ranges_and_the_page_a_strict_policy(trained_table_run, tmp_path):
+    """The upload page's hints (issue 17): a number's training range and the categories seen in training,
+    from the training split only; the page itself comes with a Content-Security-Policy."""
+    result = export(trained_table_run, tmp_path / "e")
+    app = create_app(Bundle.load(result.path), options=ServeOptions(log_dir=tmp_path / "logs"))
+    meta = call(app, "GET", "/metadata").json()
+    columns = {c["name"]: c for c in meta["input"]["columns"]}
+    ds = trained_table_run.data()
+    train = ds.features[trained_table_run.splits.aligned_to(ds.ids).mask("train")]
+    assert columns["income"]["min"] == pytest.approx(train["income"].min(), rel=1e-6)
+    assert columns["income"]["max"] == pytest.approx(train["income"].max(), rel=1e-6)
+    assert columns["city"]["categories"] == sorted(train["city"].dropna().unique())
+    assert "min" not in columns["city"] and "min" not in columns["signup"]
+    assert meta["threshold"] == 0.5 and meta["threshold_is"].startswith("0.5 (the default")
+    page = call(app, "GET", "/")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "connect-src 'self'" in policy

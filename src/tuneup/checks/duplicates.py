@@ -12,6 +12,7 @@ import pandas as pd
 from tuneup.checks import hashing
 from tuneup.checks.context import FITTED, HOLDOUT, CheckData
 from tuneup.checks.report import Finding
+from tuneup.exceptions import counted
 
 SHOWN = 20  # example pairs kept in the report
 
@@ -135,10 +136,11 @@ def pair_rows(data: CheckData, pairs: np.ndarray, match: str) -> list[dict[str, 
              "match": match} for i, j in pairs.tolist()]
 
 
-TITLES = {
-    "train_vs_holdout": "dev/test examples are copies of training examples",
-    "train_vs_train_dev": "train-dev examples are copies of train examples",
-    "dev_vs_test": "test examples are copies of dev examples",
+TITLES = {  # (one, several)
+    "train_vs_holdout": ("dev/test example is a copy of a training example",
+                         "dev/test examples are copies of training examples"),
+    "train_vs_train_dev": ("train-dev example is a copy of a train example", "train-dev examples are copies of train examples"),
+    "dev_vs_test": ("test example is a copy of a dev example", "test examples are copies of dev examples"),
 }
 ADVICE = {
     "train_vs_holdout": "remove the copies (or split by a key that keeps copies together): with them, dev and test "
@@ -159,7 +161,7 @@ def across_finding(name: str, result: dict[str, Any], severity: str, coarse: boo
                   f"({100 * within_train:.0f}% of train rows have a twin in train); " + advice)
     return Finding(
         severity, "duplicates",
-        f"{n} {TITLES[name]} ({kinds}; {100 * result['share']:.1f}% of them; e.g. '{e['id']}' ({e['split']}) = "
+        f"{n} {TITLES[name][n != 1]} ({kinds}; {100 * result['share']:.1f}% of them; e.g. '{e['id']}' ({e['split']}) = "
         f"'{e['twin']}' ({e['twin_split']}))", advice,
         data={"comparison": name, "exact": result["exact"], "near": result["near"]})
 
@@ -170,12 +172,13 @@ def within_findings(data: CheckData, w: dict[str, Any]) -> list[Finding]:
         share = w["exact_copies"] / max(w["rows"], 1)
         found.append(Finding(
             "warning" if share >= 0.01 else "info", "duplicates",
-            f"{w['exact_copies']} examples repeat another example exactly ({100 * share:.1f}%)",
+            f"{counted(w['exact_copies'], 'example')} {'repeats' if w['exact_copies'] == 1 else 'repeat'} another "
+            f"example exactly ({100 * share:.1f}%)",
             "repeated examples weigh more in training; remove them unless they are truly separate cases",
             data={"copies": w["exact_copies"]}))
     if w["near_pairs"]:
         found.append(Finding(
             "warning" if data.kind == "image" else "info", "duplicates",
-            f"{w['near_pairs']} pairs of examples are nearly the same",
+            f"{counted(w['near_pairs'], 'pair')} of examples {'is' if w['near_pairs'] == 1 else 'are'} nearly the same",
             "look at the pairs listed in the report; remove copies", data={"pairs": w["near_pairs"]}))
     return found

@@ -51,7 +51,7 @@ def run_checks(data: CheckData, timing: dict[str, float] | None = None, progress
             findings.extend(found)
             timing[name] = time.perf_counter() - t0
             if bar is not None:
-                bar.advance(check=name, seconds=f"{timing[name]:.1f}")
+                bar.advance(note=f"{name} ({timing[name]:.1f}s)")
     timing["checks"] = time.perf_counter() - started
     return CheckReport(overview(data), findings, sections, timing)
 

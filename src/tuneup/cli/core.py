@@ -9,11 +9,13 @@ import typer
 from tuneup import _progress
 from tuneup.cli import app
 from tuneup.cli._common import JsonOpt, SetOpt, emit_json, on_interrupt, out, overrides, start
-from tuneup.exceptions import UserError
+from tuneup.exceptions import UserError, counted
 from tuneup.runs import made_here
 
 
-def show_run(run, json_mode: bool) -> None:
+def show_run(run, json_mode: bool, config: str | None = None) -> None:
+    """The diagnosis, the training line and where the report and the run are; remedies as commands on
+    `config`, or on the run's own config.yaml (the same experiment) when there is no file of the user's."""
     import tuneup
     from tuneup.diagnose.diagnosis import diagnose
     from tuneup.render import diagnosis_view, fmt_error
@@ -24,17 +26,23 @@ def show_run(run, json_mode: bool) -> None:
     if json_mode:
         emit_json({"path": str(run.path), **summary, "diagnosis": diagnosis.to_dict(), "report": str(report)})
         return
-    out.print(diagnosis_view(diagnosis, remedies=3))
+    out.print(diagnosis_view(diagnosis, remedies=3, config=_quoted(config or str(run.path / "config.yaml"))))
     if "folds" in summary:
         f = summary["folds"]
         out.print(f"{f['how']}: " + ", ".join(
             f"{s.replace('_', '-')} {fmt_error(v['mean_error'], summary)} +- {fmt_error(v['std_error'], summary)}"
-            for s, v in f["splits"].items()) + f" (mean +- std over {f['models']} models, in {run.path / 'folds'})")
+            for s, v in f["splits"].items()) + f" (mean +- std over {counted(f['models'], 'model')}, in {run.path / 'folds'})")
     out.print(_training_line(summary))
     if not summary["final"]:
         out.print("test was not looked at (evaluate it once, at the end, with --final)")
     out.print(f"report: {report}")
     out.print(f"run: {run.path}")
+
+
+def _quoted(path: str) -> str:
+    import shlex
+
+    return shlex.quote(path)
 
 
 def _training_line(summary: dict) -> str:
@@ -120,7 +128,7 @@ def run(
     except KeyboardInterrupt:
         on_interrupt(_after_interrupt(resume, made_here()[before:]))
         raise
-    show_run(result, json)
+    show_run(result, json, config)
 
 
 def _after_interrupt(resume: str | None, made: list[Path]) -> str:

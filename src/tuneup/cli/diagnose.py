@@ -22,15 +22,18 @@ def diagnose(
     json: JsonOpt = False,
 ) -> None:
     """The error ladder with intervals, the gaps, the verdict and ranked remedies."""
+    import shlex
+
     import tuneup
     from tuneup.render import diagnosis_view
+    from tuneup.runs import Run
 
     start(json)
     result = tuneup.diagnose(run, tolerance=tolerance, confidence=confidence, resamples=resamples, measure=not quick)
     if json:
         emit_json(result.to_dict())
         return
-    out.print(diagnosis_view(result))
+    out.print(diagnosis_view(result, config=shlex.quote(str(Run.open(run).path / "config.yaml"))))
 
 
 @app.command()

@@ -59,7 +59,7 @@ def board(
     port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).", min=0, max=65535)] = 6006,
     host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
 ) -> None:
-    """TensorBoard over the runs, with every run's hyperparameters and final metrics (the HParams view)."""
+    """TensorBoard over the runs: per-epoch charts (a line per split), hyperparameters and final numbers."""
     from tuneup.report.board import board as serve
 
     start(False)

@@ -155,7 +155,7 @@ def infer_task(y: pd.Series | pd.DataFrame) -> tuple[str, str]:
     integral = np.all(np.isclose(values, np.round(values)))
     if integral and n <= MAX_CLASSES_FROM_INTEGERS:
         kind = "binary" if n == 2 else "multiclass"
-        return kind, f"the target holds {n} distinct whole numbers: classes (set task: regression if they are amounts)"
+        return kind, f"the target holds {n} distinct whole numbers, taken as classes; set task: regression if they are amounts"
     return "regression", f"the target holds {n} distinct numbers" + ("" if integral else " with fractions")
 
 

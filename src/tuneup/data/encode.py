@@ -137,7 +137,7 @@ class Encoder:
                 entry["encoding"] = "onehot" if len(entry["categories"]) <= max_onehot else "embedding"
             columns.append(entry)
         spec["columns"] = columns
-        names, median, mean, std, has_missing, first = [], [], [], [], [], []
+        names, median, mean, std, has_missing, first, seen = [], [], [], [], [], [], {}
         for block_names, block, onehot, is_first in _raw_blocks(ds.features, columns, rows):  # a column at a time
             if is_first:
                 first.append(len(names))
@@ -150,9 +150,14 @@ class Encoder:
                     median.append(0.0), mean.append(0.0), std.append(1.0)
                     continue
                 med = 0.0 if missing.all() else float(np.nanmedian(col))
+                if not missing.all():
+                    seen[name] = (float(np.nanmin(col)), float(np.nanmax(col)))
                 filled = np.where(missing, med, col).astype(np.float64)
                 spread = float(filled.std())
                 median.append(med), mean.append(float(filled.mean())), std.append(spread if spread > 1e-12 else 1.0)
+        for entry in columns:  # the training range of a number: the upload page shows it, monitoring may use it
+            if entry["type"] == "numeric" and entry["name"] in seen:
+                entry["min"], entry["max"] = seen[entry["name"]]
         indicators = [i for i in first if has_missing[i]]
         spec["numeric"] = {"names": names, "median": median, "mean": mean, "std": std, "indicators": indicators}
         return cls(spec)

@@ -16,7 +16,7 @@ from tuneup._progress import warn
 from tuneup.config import Config, Data, Source
 from tuneup.data import builtins, images
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
-from tuneup.exceptions import DataError, did_you_mean, listing, shown
+from tuneup.exceptions import DataError, counted, did_you_mean, listing, shown
 
 TABLE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -170,7 +170,7 @@ def _from_table(frame: pd.DataFrame, src: Source, role: str, data: Data) -> Data
     y, keep = _target(frame, targets, key, name, data.label_sep)
     if not keep.all():  # a boolean .loc copies the whole table: only when rows must go
         frame = frame.loc[keep].reset_index(drop=True)
-    ids = _ids(frame, src.id, role, name)
+    ids = _ids(frame, src.id, role, name, rows=None if keep.all() else np.flatnonzero(keep))
     used = set(targets) | set(data.meta) | set(data.drop) | ({src.id} if src.id else set())
     features = frame[[c for c in frame.columns if c not in used]]
     if features.shape[1] == 0:
@@ -206,12 +206,13 @@ def _target(
         keep = col.notna().to_numpy()
         if not keep.any():
             raise DataError(f"{key}.target '{targets[0]}' of {name} is entirely missing; choose the column with labels")
-        y = col[keep].reset_index(drop=True)
+        y = _whole_numbers(col[keep].reset_index(drop=True))
         if not pd.api.types.is_numeric_dtype(y) and y.astype(str).str.contains(label_sep, regex=False).any():
             y = y.astype(str).str.get_dummies(sep=label_sep).astype(np.int8)  # "cat|dog" -> multilabel
     dropped = int((~keep).sum())
     if dropped:
-        warn(f"{name}: {dropped} rows have no label in '{', '.join(targets)}' and are left out")
+        what = f"{counted(dropped, 'row')} {'has' if dropped == 1 else 'have'} no label"
+        warn(f"{name}: {what} in '{', '.join(targets)}' and {'is' if dropped == 1 else 'are'} left out")
     if not isinstance(y, pd.DataFrame) and y.nunique() < 2:
         raise DataError(
             f"{key}.target '{targets[0]}' of {name} holds a single value ({shown(y.iloc[0])}); "
@@ -220,11 +221,24 @@ def _target(
     return y, keep
 
 
-def _ids(frame: pd.DataFrame, id_col: str | None, role: str, name: str) -> np.ndarray:
+def _whole_numbers(y: pd.Series) -> pd.Series:
+    """A label column of whole numbers read as floats (a missing label makes pandas read 0/1 as 0.0/1.0)
+    as integers again: classes are 0 and 1 everywhere they are shown, never "0.0" and "1.0"."""
+    if not pd.api.types.is_float_dtype(y):
+        return y
+    values = y.to_numpy(dtype=float)
+    if not np.isfinite(values).all() or (values != np.round(values)).any() or np.abs(values).max() >= 2**53:
+        return y
+    return y.astype(np.int64)
+
+
+def _ids(frame: pd.DataFrame, id_col: str | None, role: str, name: str, rows: np.ndarray | None = None) -> np.ndarray:
     if id_col is None:
-        # the row number in the file; the target source's ids say so ("target:17")
-        rows = np.arange(len(frame)).astype(f"U{len(str(max(len(frame) - 1, 0)))}")  # not numpy's default U21
-        return rows if role == TRAIN_SOURCE else np.char.add(f"{role}:", rows)
+        # the row's 0-based position in the file (`rows`: of the rows kept, when some had no label), so a
+        # person finds the example in the file; the target source's ids say so ("target:17")
+        rows = np.arange(len(frame)) if rows is None else rows
+        width = len(str(int(rows.max()))) if len(rows) else 1
+        return _with_source(rows.astype(f"U{width}"), role)  # not numpy's default U21: 84 bytes an id
     ids = frame[id_col]
     if ids.isna().any():
         raise DataError(f"{name}: id column '{id_col}' has {int(ids.isna().sum())} missing ids; every row needs one")
@@ -233,6 +247,48 @@ def _ids(frame: pd.DataFrame, id_col: str | None, role: str, name: str) -> np.nd
     if len(dup):
         raise DataError(f"{name}: id column '{id_col}' repeats ids ({listing(dup, 5)}); ids must be unique")
     return ids
+
+
+def _with_source(ids: np.ndarray, role: str) -> np.ndarray:
+    """Ids tuneup made (row positions, image paths) name the target source ("target:17"), so the two
+    sources' ids never clash and a reader sees where an example came from; the training source's stay plain."""
+    ids = np.asarray(ids)
+    ids = ids if ids.dtype.kind == "U" else ids.astype(str)
+    return ids if role == TRAIN_SOURCE else np.char.add(f"{role}:", ids)
+
+
+def as_saved(ds: Dataset, saved_ids: np.ndarray) -> Dataset:
+    """`ds` (changed in place) with the ids a run folder saved, for runs written before ids were what the
+    README says: a target source's image ids without `target:`, and a table's row positions counted after
+    the rows without a label were left out. Their splits and predictions still join."""
+    known = pd.Index(saved_ids)
+    if (known.get_indexer(ds.ids[:: max(1, len(ds) // 1000)]) >= 0).all():
+        return ds
+    for older in (_plain_target_images, _counted_after_dropping):
+        ids = older(ds)
+        if ids is not None and (known.get_indexer(ids) >= 0).all():
+            ds.ids = ids
+            break
+    return ds
+
+
+def _plain_target_images(ds: Dataset) -> np.ndarray | None:
+    target = ds.source == TARGET_SOURCE
+    if ds.kind != "image" or not target.any():
+        return None
+    ids = ds.ids.copy()
+    ids[target] = np.char.replace(ds.ids[target].astype(str), f"{TARGET_SOURCE}:", "", count=1)
+    return ids
+
+
+def _counted_after_dropping(ds: Dataset) -> np.ndarray | None:
+    if ds.kind != "table":
+        return None
+    ids = np.empty(len(ds), dtype=object)
+    for role in (TRAIN_SOURCE, TARGET_SOURCE):
+        mine = ds.source == role
+        ids[mine] = _with_source(np.arange(int(mine.sum())).astype(str), role)
+    return ids.astype(str)
 
 
 def _load_builtin(name: str, role: str, data: Data) -> Dataset:
@@ -275,8 +331,8 @@ def _resize_array(pixels: np.ndarray, size: int, channels: int) -> np.ndarray:
 def _load_image_folder(cfg: Config, src: Source, role: str) -> Dataset:
     root = Path(cfg.resolve_path(src.path))
     files, labels = images.scan_folder(root)
-    return _decode(cfg, src, role, files, pd.Series(labels, name="label"), [str(f.relative_to(root)) for f in files],
-                   pd.DataFrame(index=range(len(files))))
+    ids = _with_source(np.array([f.relative_to(root).as_posix() for f in files], dtype=object), role)
+    return _decode(cfg, src, role, files, pd.Series(labels, name="label"), list(ids), pd.DataFrame(index=range(len(files))))
 
 
 def _from_image_list(cfg: Config, frame: pd.DataFrame, src: Source, role: str) -> Dataset:
@@ -296,7 +352,7 @@ def _from_image_list(cfg: Config, frame: pd.DataFrame, src: Source, role: str) -
             f"{path.name}: {len(missing)} image paths in '{src.image_column}' do not exist ({listing(missing, 3)}); "
             f"paths are relative to {path.parent}"
         )
-    ids = _ids(frame, src.id, role, path.name) if src.id else frame[src.image_column].astype(str).to_numpy()
+    ids = _ids(frame, src.id, role, path.name) if src.id else _with_source(frame[src.image_column].astype(str), role)
     used = {src.target, src.image_column, src.id}
     meta = frame[[c for c in frame.columns if c not in used and c not in cfg.data.drop]].reset_index(drop=True)
     return _decode(cfg, src, role, files, y, list(ids), meta)

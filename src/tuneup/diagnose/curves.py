@@ -205,11 +205,17 @@ def answer(curve: LearningCurve) -> tuple[bool | None, str]:
                            f"gap ({f(gap)} above train-dev's {f(curve.mean('train_dev')[-1])}), and 10x more data is "
                            f"expected to take dev error only to {f(p10['error'])} ({f(p10['low'])} to {f(p10['high'])}); "
                            "make the training data more like the target instead")
-    if drop["low"] > tol:  # a fitted power law always falls; the question is whether by more than the tolerance
+    falls = p10["high"] < now  # the forecast falls below today's error beyond its own interval
+    if drop["low"] > tol and falls:  # a fitted power law always falls; the question is whether by more than the tolerance
         return True, numbers
     if drop["high"] <= tol:
         return False, (f"more data of this kind will barely help: dev error levels off near {f(dev.c)} "
                        f"({f(dev.intervals['c'][0])} to {f(dev.intervals['c'][1])}); {numbers}")
+    if not falls:
+        return False, (f"more data of this kind will not help measurably: with 10x more training data the fitted "
+                       f"power law puts dev error at {f(p10['error'])} ({f(p10['low'])} to {f(p10['high'])}; 2x: "
+                       f"{f(p2['error'])}), not below today's {f(now)} beyond that interval; more repeats "
+                       "(--repeats) or sizes would narrow it")
     return None, (f"more data may help, but the curve is too noisy to tell whether by more than the tolerance "
                   f"({f(tol)}): {numbers}; more repeats (--repeats) or sizes would tell")
 

@@ -11,11 +11,13 @@ appear only for runs evaluated with --final.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from tuneup import _progress
 from tuneup.config import Diagnose
 from tuneup.diagnose import evidence
 from tuneup.diagnose import ladder as lad
@@ -30,6 +32,7 @@ from tuneup.errors.metrics import Metric, get_metric
 from tuneup.runs import Run
 
 VERDICTS = ("did_not_learn", *lad.GAPS, "ok")
+BOOTSTRAP_SAYS_SO = 50_000_000  # examples x resamples: about 2 s of resampling on a laptop core, worth a bar
 RUNG_NAMES = {"human": "human-level", "train": "training", "train_dev": "train-dev", "dev": "dev", "test": "test"}
 
 
@@ -153,17 +156,23 @@ def measure_rungs(run: Run, metric: Metric, settings: Diagnose) -> dict[str, Mea
     out: dict[str, Measured | None] = {"human": None if human is None else Measured.exact(human)}
     folds = summary.get("folds", {}).get("splits", {})
     ratio = summary.get("folds", {}).get("dev_train_ratio", 0.0)
-    for i, rung in enumerate(lad.RUNGS[1:]):
-        if rung in folds:
-            f = folds[rung]
-            errors = np.asarray(f["errors"], dtype=float)
-            out[rung] = Measured(f["mean_error"], errors, "folds", len(errors), ratio)
-        elif summary["ladder"].get(rung) is not None:
-            data = metric_inputs(run.predictions(rung), summary["task"], run.encoder.classes)
-            draws = bootstrap_errors(metric, data, settings.resamples, settings.seed + i)
-            out[rung] = Measured(summary["ladder"][rung], draws, "bootstrap", len(data))
-        else:
-            out[rung] = None
+    booted = [r for r in lad.RUNGS[1:] if r not in folds and summary["ladder"].get(r) is not None]
+    rows = sum(summary.get("data", {}).get("split_sizes", {}).get(r, 0) for r in booted)
+    long = rows * settings.resamples >= BOOTSTRAP_SAYS_SO  # seconds of resampling: said, with progress
+    with _progress.task(f"bootstrap intervals of {run.name}'s ladder", total=len(booted)) if long else nullcontext() as bar:
+        for i, rung in enumerate(lad.RUNGS[1:]):
+            if rung in folds:
+                f = folds[rung]
+                errors = np.asarray(f["errors"], dtype=float)
+                out[rung] = Measured(f["mean_error"], errors, "folds", len(errors), ratio)
+            elif summary["ladder"].get(rung) is not None:
+                data = metric_inputs(run.predictions(rung), summary["task"], run.encoder.classes)
+                draws = bootstrap_errors(metric, data, settings.resamples, settings.seed + i)
+                out[rung] = Measured(summary["ladder"][rung], draws, "bootstrap", len(data))
+                if bar is not None:
+                    bar.advance(note=f"{rung.replace('_', '-')}: {len(data):,} examples x {settings.resamples} resamples")
+            else:
+                out[rung] = None
     return out
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tuneup import _progress
 from tuneup.data.dataset import TRAIN_SOURCE
 from tuneup.data.shift import FeatureShift, ImageShift, feature_shifts, image_shift
 
@@ -28,17 +29,22 @@ class Mismatch:
 
 def measure_mismatch(run, seed: int = 0) -> Mismatch:
     """Training-source training examples vs the dev examples (the distribution that matters)."""
-    ds = run.data()
-    splits = run.splits.aligned_to(ds.ids)
-    train = splits.mask("train") & (ds.source == TRAIN_SOURCE)
-    if not train.any():
-        train = splits.mask("train")
-    rng = np.random.default_rng(seed)
-    a, b = _sample(np.flatnonzero(train), rng), _sample(np.flatnonzero(splits.mask("dev")), rng)
-    if ds.kind == "image":
-        return Mismatch("image", len(a), len(b), image=image_shift(ds.images[a], ds.images[b]))
-    shifts = feature_shifts(ds.features.iloc[a], ds.features.iloc[b], run.config.data.types)
-    return Mismatch("table", len(a), len(b), shifted=[s for s in shifts if s.flagged])
+    with _progress.task(f"measuring how {run.name}'s dev data differs from its training data", total=2) as bar:
+        ds = run.data()
+        splits = run.splits.aligned_to(ds.ids)
+        bar.advance(note="data read again")
+        train = splits.mask("train") & (ds.source == TRAIN_SOURCE)
+        if not train.any():
+            train = splits.mask("train")
+        rng = np.random.default_rng(seed)
+        a, b = _sample(np.flatnonzero(train), rng), _sample(np.flatnonzero(splits.mask("dev")), rng)
+        if ds.kind == "image":
+            found = Mismatch("image", len(a), len(b), image=image_shift(ds.images[a], ds.images[b]))
+        else:
+            shifts = feature_shifts(ds.features.iloc[a], ds.features.iloc[b], run.config.data.types)
+            found = Mismatch("table", len(a), len(b), shifted=[s for s in shifts if s.flagged])
+        bar.advance(note=f"{len(a):,} training and {len(b):,} dev examples compared")
+    return found
 
 
 def _sample(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -136,8 +136,8 @@ def default_metric(task: str, class_counts: np.ndarray | None = None) -> tuple[s
     ratio = counts.min() / counts.max() if counts.max() > 0 else 1.0
     if ratio < 0.25:
         why = (
-            f"classes are skewed (smallest/largest = {ratio:.2f}): accuracy would reward predicting the "
-            "majority class, so F1" + (" (positive class)" if task == "binary" else " (macro average)")
+            f"classes are skewed, the smallest {ratio:.2f}x the largest: accuracy would reward always predicting "
+            "the majority class, so " + ("F1 of the positive class" if task == "binary" else "macro-averaged F1")
         )
         return "f1", why
-    return "accuracy", f"classes are balanced enough (smallest/largest = {ratio:.2f}): accuracy"
+    return "accuracy", f"classes are balanced enough for accuracy, the smallest {ratio:.2f}x the largest"

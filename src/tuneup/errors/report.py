@@ -212,17 +212,17 @@ def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Pat
     if threshold is not None:
         parse_objective(threshold)
     clock = _Clock()
-    with _progress.task(f"errors {run.name} {split}", total=2) as bar:
+    with _progress.task(f"analysing the errors of {run.name} on {split.replace('_', '-')}", total=2) as bar:
         with clock.stage("load"):
             examples = Examples.from_run(run, split)
-        bar.advance(stage="data and predictions read")
+        bar.advance(note="data and predictions read")
         if by is not None:
             check_columns(examples, by)
         tag_rows = read_tags(tags, examples, split) if tags is not None else None
         choose = threshold if split != "test" else None
         report = analyse(examples, by, tag_rows, str(tags or ""), summary.get("human_level_error"),
                          _train_counts(run), choose, top, bins, seed, split, run.name, clock=clock)
-        bar.advance(stage="analysed")
+        bar.advance(note="analysed")
     report.path = str(run.path)
     if examples.task == "binary":
         report.threshold_in_use = describe(load_threshold(run.path))

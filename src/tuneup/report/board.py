@@ -1,10 +1,15 @@
-"""`tuneup board`: TensorBoard over the runs folder, where runs compare in the HParams view.
+"""`tuneup board`: TensorBoard over the runs folder, one TensorBoard run per run folder, named after it.
 
-Every run folder's `tensorboard/` holds one event folder per split (train, train_dev, dev: the per-epoch
-curves). `write_hparams(run)` adds, in `tensorboard/` itself, the run's hyperparameters (its flattened
-config) as an HParams session and its final numbers (error and metric per split, the gaps) as scalars
-under `final/` and `gap/`. TensorBoard then treats each run as a session: the final numbers are its
-metrics, and the split folders below it are its per-epoch metric groups.
+Every run folder's `tensorboard/` holds one run: the per-epoch numbers of every split in one event file
+(`loss/train`, `loss/dev`, ...; `train/callbacks.py`), the custom-scalars layout that draws each quantity as
+one chart with a line per split, and, from `write_hparams(run)`, an HParams session: the run's
+hyperparameters (its flattened config) and its final numbers (error, metric and loss per split at the kept
+epoch, the ladder's gaps) as `final.*` and `gap.*` columns. Final numbers are not scalars: TensorBoard would
+draw each as a one-point chart.
+
+`tuneup board` shows TensorBoard a tree of links (TensorBoard's advice for naming runs) in a temporary
+folder: `<run name>` -> `<run>/tensorboard`, K-fold models as `<run name> fold-<i>`, kept up to date while it
+serves, so runs started later appear too. Run folders written before keep their layout (a folder per split).
 
 No experiment summary is written: with one per run TensorBoard would pick one at random and hide the
 other runs' hyperparameters; without any, it gathers them from every session.
@@ -14,13 +19,15 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 from tuneup import _progress
 from tuneup.diagnose.ladder import gaps
-from tuneup.exceptions import UserError
+from tuneup.exceptions import UserError, counted
 from tuneup.runs import CONFIG, SUMMARY, TENSORBOARD, Run, _flatten, default_runs_dir
 
 SUFFIX = ".hparams"  # the event file's name ends so: found again, and replaced, by it
@@ -39,16 +46,16 @@ def hparams_of(config: dict[str, Any]) -> dict[str, float | str]:
     return out
 
 
-def final_metrics(summary: dict[str, Any]) -> dict[str, float]:
-    """What the run ended with: per split its error, metric and loss; the ladder's gaps."""
+def final_numbers(summary: dict[str, Any]) -> dict[str, float]:
+    """What the run ended with (the kept epoch): per split its error, metric and loss; the ladder's gaps."""
     metric = summary["metric"]
     out: dict[str, float] = {}
     for split, scores in summary["splits"].items():
         if scores:
-            out[f"final/{split}_error"] = scores["error"]
-            out[f"final/{split}_{metric}"] = scores["metric"]
-            out[f"final/{split}_loss"] = scores["loss"]
-    out.update({f"gap/{g}": v for g, v in gaps(summary["ladder"]).items() if v is not None})
+            out[f"final.{split}_error"] = scores["error"]
+            out[f"final.{split}_{metric}"] = scores["metric"]
+            out[f"final.{split}_loss"] = scores["loss"]
+    out.update({f"gap.{g}": v for g, v in gaps(summary["ladder"]).items() if v is not None})
     return {k: float(v) for k, v in out.items() if isinstance(v, (int, float))}
 
 
@@ -57,21 +64,19 @@ def has_hparams(run: Run) -> bool:
 
 
 def write_hparams(run: Run | str | Path) -> Path:
-    """Write (or replace) the run's HParams session and final metrics; returns the event file."""
+    """Write (or replace) the run's HParams session: its hyperparameters and final numbers; returns the
+    event file."""
     from torch.utils.tensorboard import SummaryWriter
     from torch.utils.tensorboard.summary import hparams
 
     run = Run.open(run)
-    summary = run.summary
-    metrics = final_metrics(summary)
-    _, start, end = hparams(hparams_of(run.config.to_dict()), metrics)
+    values = {**hparams_of(run.config.to_dict()), **final_numbers(run.summary)}
+    _, start, end = hparams(values, {})
     folder = run.path / TENSORBOARD
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=run.path, prefix=".hparams-") as tmp:  # complete, then moved in
         with SummaryWriter(tmp, filename_suffix=SUFFIX) as w:
             w.file_writer.add_summary(start)
-            for tag, value in metrics.items():
-                w.add_scalar(tag, value, summary["training"]["best_epoch"] or 0)
             w.file_writer.add_summary(end)
         (written,) = Path(tmp).glob(f"events.out.tfevents.*{SUFFIX}")
         for old in folder.glob(f"events.out.tfevents.*{SUFFIX}"):
@@ -94,7 +99,9 @@ def finished_runs(root: Path) -> list[Run]:
 def ensure_hparams(root: str | Path) -> list[Path]:
     """Write HParams for the finished runs in `root` that lack them (runs made before tuneup wrote them)."""
     missing = [r for r in finished_runs(Path(root)) if not has_hparams(r)]
-    written = []
+    written: list[Path] = []
+    if not missing:
+        return written
     with _progress.task("hyperparameters for TensorBoard", total=len(missing)) as bar:
         for run in missing:
             written.append(write_hparams(run))
@@ -112,15 +119,63 @@ def board(logdir: str | Path | None = None, host: str = "127.0.0.1", port: int =
     if not finished_runs(root):
         raise UserError(f"{root} holds no finished runs (folders with {SUMMARY}); start one with `tuneup run CONFIG`")
     ensure_hparams(root)
-    url = _launch(root, host, port)
+    view = RunLinks(root)
+    _progress.info("starting TensorBoard (it reads the event files in the background)")
+    url = _launch(view.folder, host, port)
+    view.keep_up()
     if block:
-        _progress.info(f"TensorBoard at {url} (Ctrl-C to stop)")
+        _progress.info(f"TensorBoard at {url} (Ctrl-C to stop), {counted(len(view.names), 'run')} named after their "
+                       f"folders: per-epoch charts with a line per split at {url}#custom_scalars, hyperparameters "
+                       f"and final numbers at {url}#hparams")
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
     return url
+
+
+class RunLinks:
+    """A temporary folder of links, one per run folder's `tensorboard/` (`churn-003` ->
+    `tuneup-runs/churn-003/tensorboard`; K-fold models `churn-003 fold-1`): TensorBoard names a run after
+    its folder below the logdir, and so each run shows as its own name, not `churn-003/tensorboard`."""
+
+    def __init__(self, root: Path, every: float = 5.0):
+        self.root, self.every = Path(root), every
+        self.folder = Path(tempfile.mkdtemp(prefix="tuneup-board-"))
+        self.names: dict[str, Path] = {}
+        weakref.finalize(self, shutil.rmtree, str(self.folder), True)  # the links only: never their targets
+        self.sync()
+
+    def wanted(self) -> dict[str, Path]:
+        one = (self.root / CONFIG).exists()  # the logdir is one run folder
+        runs = [self.root] if one else sorted(p.parent for p in self.root.glob(f"*/{TENSORBOARD}"))
+        out = {}
+        for run in runs:
+            name = run.resolve().name
+            if (run / TENSORBOARD).is_dir():
+                out[name] = (run / TENSORBOARD).resolve()
+            for fold in sorted(run.glob(f"folds/*/{TENSORBOARD}")):
+                out[f"{name} {fold.parent.name}"] = fold.resolve()
+        return out
+
+    def sync(self) -> None:
+        for name, target in self.wanted().items():
+            if name not in self.names:
+                (self.folder / name).symlink_to(target, target_is_directory=True)
+                self.names[name] = target
+
+    def keep_up(self) -> None:
+        """Add the runs that start while TensorBoard serves, every few seconds, until the process ends."""
+        def loop() -> None:
+            while self.folder.exists():
+                time.sleep(self.every)
+                try:
+                    self.sync()
+                except OSError:
+                    pass
+
+        threading.Thread(target=loop, name="tuneup-board-links", daemon=True).start()
 
 
 def _launch(root: Path, host: str, port: int) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneup import _progress
 from tuneup._io import read_json
 from tuneup.exceptions import UserError
 from tuneup.render import fmt_error
@@ -55,16 +56,21 @@ def load(run: Run | str | Path, diagnosis=None, errors=None, quick: bool = False
     has the diagnosis it printed); `quick`: the diagnosis reads only the run folder (no measuring)."""
     run = Run.open(run)
     d = ReportData(run=run)
-    with d.stage("run"):
-        d.summary, d.history = run.summary, run.history
-    with d.stage("diagnosis"):
-        d.diagnosis = diagnosis if diagnosis is not None else _diagnose(run, quick)
-    with d.stage("errors"):
-        d.errors = errors if errors is not None else _errors(run, d)
-    with d.stage("images"):
-        d.images = _images(run, d)
-    with d.stage("files"):
-        _saved_parts(run, d)
+    with _progress.task(f"reading and analysing {run.name} for its report", total=4) as bar:
+        with d.stage("run"):
+            d.summary, d.history = run.summary, run.history
+        with d.stage("diagnosis"):
+            d.diagnosis = diagnosis if diagnosis is not None else _diagnose(run, quick)
+        bar.advance(note="diagnosed")
+        with d.stage("errors"):
+            d.errors = errors if errors is not None else _errors(run, d)
+        bar.advance(note="errors analysed")
+        with d.stage("images"):
+            d.images = _images(run, d)
+        bar.advance(note="example images drawn")
+        with d.stage("files"):
+            _saved_parts(run, d)
+        bar.advance(note="saved analyses read")
     return d
 
 

@@ -116,18 +116,18 @@ def _build(run, summary, tmp: Path, options: dict[str, Any], bar) -> dict:
         from tuneup.models.families.artifact import ONNX_FILE, reference_outputs
 
         expected = reference_outputs(run, data.ids)
-        bar.advance(step="dev inputs and scikit-learn's outputs")
+        bar.advance(note="dev inputs and scikit-learn's outputs")
         shutil.copyfile(run.path / ENCODER, tmp / ENCODER)
         files = {"fp32": Path(shutil.copyfile(run.path / ONNX_FILE, tmp / FILES["fp32"]))}
         return _finish(run, summary, tmp, files, data, expected, "scikit-learn", threshold, options, {}, bar)
     module = graph.InferenceModule(run.load_model(), enc)
     expected = graph.torch_outputs(module, data.feeds)
-    bar.advance(step="dev inputs and PyTorch outputs")
+    bar.advance(note="dev inputs and PyTorch outputs")
     shutil.copyfile(run.path / ENCODER, tmp / ENCODER)
     if fmt == "torchscript":
         path = graph.to_torchscript(module, data.feeds, tmp / FILES["torchscript"])
         verification = _verify(_torchscript_outputs(path, data.feeds), expected, enc, threshold, "TorchScript")
-        bar.advance(step="TorchScript verified")
+        bar.advance(note="TorchScript verified")
         meta = _metadata(run, summary, {"torchscript": FILES["torchscript"]}, verification, None, options)
         write_json(tmp / METADATA, meta)
         bar.advance()
@@ -138,12 +138,12 @@ def _build(run, summary, tmp: Path, options: dict[str, Any], bar) -> dict:
         from tuneup.ship.compress import quantize_int8
 
         files["int8"] = quantize_int8(files["fp32"], tmp / FILES["int8"])
-        bar.advance(step="int8 quantized")
+        bar.advance(note="int8 quantized")
     if prune is not None:
         from tuneup.ship.compress import prune_and_finetune
 
         network, extras["pruned"] = prune_and_finetune(run, prune, options["prune_epochs"])
-        bar.advance(step="pruned and fine-tuned")
+        bar.advance(note="pruned and fine-tuned")
         files["pruned"] = graph.to_onnx(graph.InferenceModule(network, enc), enc, data.feeds, tmp / FILES["pruned"])
         bar.advance()
     return _finish(run, summary, tmp, files, data, expected, "PyTorch", threshold, options, extras, bar)
@@ -158,16 +158,16 @@ def _finish(run, summary, tmp: Path, files: dict[str, Path], data, expected: np.
     enc, web = run.encoder, options["web"]
     verification = _verify(onnx_call(session(files["fp32"]))(data.feeds), expected, enc, threshold, "ONNX Runtime",
                            reference)
-    bar.advance(step=f"ONNX verified (max |diff| {verification['max_abs_diff']:.2g})")
+    bar.advance(note=f"ONNX verified (max |diff| {verification['max_abs_diff']:.2g})")
     table = measure(files, enc, run.metric, data, threshold, options["tolerance"], options["min_slice"], extras)
-    bar.advance(step="size, latency and dev metric measured")
+    bar.advance(note="size, latency and dev metric measured")
     meta = _metadata(run, summary, {k: v.name for k, v in files.items()}, verification, table.to_dict(), options)
     if web:
         from tuneup.ship.web import build_web
 
         meta["web"] = WEB
         build_web(tmp / WEB, tmp, meta)
-        bar.advance(step="web folder built")
+        bar.advance(note="web folder built")
     write_json(tmp / METADATA, meta)  # last: its presence means the export is complete
     return meta
 

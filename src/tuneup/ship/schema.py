@@ -1,7 +1,8 @@
 """The input schema an exported model expects, from the fitted encoder (encoder.json).
 
 Tables: every feature column with its type, whether a missing value is allowed (training saw missing
-values there), and the categories seen in training (others are treated as unknown). Images: the shape.
+values there), the categories seen in training (others are treated as unknown) and a number's training
+range (`min`, `max`). Images: the shape.
 """
 from __future__ import annotations
 
@@ -28,5 +29,7 @@ def input_schema(encoder: Encoder) -> dict[str, Any]:
         else:
             first = f"{name}.year" if kind == "datetime" else name
             entry["nullable"] = first in with_indicator
+            if "min" in c:  # the training range (runs fitted before it was kept have none)
+                entry["min"], entry["max"] = c["min"], c["max"]
         columns.append(entry)
     return {"kind": "table", "columns": columns}

@@ -31,6 +31,9 @@ from tuneup.ship.uploads import MAX_PIXELS, MAX_REQUEST_PIXELS
 
 log = logging.getLogger("tuneup.serve")
 PAGE = "page"
+# the upload page runs its own scripts and styles and talks to this server only; a photo's preview is a blob:
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; "
+               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 MB = 1024 * 1024
 
 
@@ -202,7 +205,8 @@ class _Context:
             "threshold_is": m.get("threshold_is"),
             "metric": m.get("metric"), "dev_metric": m.get("dev_metric"), "input": b.schema,
             "candidate": None if cand is None else {"model": cand.version, "file": cand.variant_file,
-                                                    "share": self.router.share},
+                                                    "share": self.router.share, "threshold": cand.threshold,
+                                                    "threshold_is": cand.metadata.get("threshold_is")},
             "api_key_required": o.api_key is not None,
             "limits": {"max_body_mb": o.max_body_mb, "max_files": o.max_files, "max_rows": o.max_rows,
                        "max_pixels": o.max_pixels, "max_request_pixels": o.max_request_pixels},
@@ -303,7 +307,8 @@ def _routes(app, ctx: _Context) -> None:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse((page_dir / "index.html").read_text(encoding="utf-8"))
+        return HTMLResponse((page_dir / "index.html").read_text(encoding="utf-8"),
+                            headers={"Content-Security-Policy": PAGE_POLICY})
 
     @app.get("/health", summary="Liveness: the model is loaded and answering")
     async def health() -> dict:

@@ -31,37 +31,48 @@ class HistoryWriter(Callback):
 
 
 class TensorBoardLogger(Callback):
-    """One event folder per split (tensorboard/train, tensorboard/dev, ...) with the same tags, so
-    TensorBoard draws train and dev on the same chart."""
+    """One TensorBoard run per run folder: every split's per-epoch numbers in one event file, tagged
+    `<quantity>/<split>` (`loss/train`, `loss/train_dev`, `loss/dev`, `error/...`, `<metric>/...`), and a
+    custom-scalars layout that draws each quantity as one chart with a line per split (TensorBoard's Scalars
+    view draws one chart per tag, and only runs as lines: splits as runs would turn one run into three)."""
 
     def __init__(self, logdir: Path, metric_name: str):
         self.logdir, self.metric_name = Path(logdir), metric_name
-        self.writers: dict[str, Any] = {}
+        self.writer: Any = None
 
     def on_fit_start(self, trainer: Trainer, start_epoch: int) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
-        for split in SPLIT_NAMES:
-            # purge_step: a resumed run overwrites the epochs after its checkpoint instead of doubling them
-            self.writers[split] = SummaryWriter(str(self.logdir / split), purge_step=start_epoch + 1 if start_epoch else None)
+        # purge_step: a resumed run overwrites the epochs after its checkpoint instead of doubling them
+        self.writer = SummaryWriter(str(self.logdir), purge_step=start_epoch + 1 if start_epoch else None)
+        if not start_epoch:
+            self.writer.add_custom_scalars(layout(self.metric_name))
 
     def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
-        epoch = record["epoch"]
-        for split, w in self.writers.items():
+        epoch, w = record["epoch"], self.writer
+        for split in SPLIT_NAMES:
             if split in record:
-                w.add_scalar("loss", record[split]["loss"], epoch)
-                w.add_scalar(f"metric/{self.metric_name}", record[split]["metric"], epoch)
-                w.add_scalar("error", record[split]["error"], epoch)
+                w.add_scalar(f"loss/{split}", record[split]["loss"], epoch)
+                w.add_scalar(f"{self.metric_name}/{split}", record[split]["metric"], epoch)
+                w.add_scalar(f"error/{split}", record[split]["error"], epoch)
         if record["lr"] is not None:  # None: a model fitted without one (model.kind: linear)
-            self.writers["train"].add_scalar("lr", record["lr"], epoch)
-        self.writers["train"].add_scalar("fit_loss", record["fit_loss"], epoch)
-        for w in self.writers.values():
-            w.flush()
+            w.add_scalar("lr", record["lr"], epoch)
+        w.add_scalar("fit_loss", record["fit_loss"], epoch)
+        w.flush()
 
     def close(self) -> None:
-        for w in self.writers.values():
-            w.close()
-        self.writers = {}
+        if self.writer is not None:
+            self.writer.close()
+        self.writer = None
+
+
+def layout(metric_name: str) -> dict:
+    """TensorBoard's custom scalars: one chart per quantity, train / train-dev / dev as its lines."""
+    charts = {title: ["Multiline", [f"^{tag}/(train|train_dev|dev)$"]]
+              for title, tag in (("loss", "loss"), ("error", "error"), (metric_name, metric_name))}
+    charts["learning rate"] = ["Multiline", ["^lr$"]]
+    charts["loss while training (mean over the epoch's batches)"] = ["Multiline", ["^fit_loss$"]]
+    return {"per epoch: train, train-dev, dev": charts}
 
 
 class Checkpointer(Callback):

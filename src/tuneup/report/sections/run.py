@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from tuneup.exceptions import counted
 from tuneup.render import (DIAGNOSIS_COLUMNS, GAP_LABELS, RUNG_LABELS, _against, _diagnosis_cells, _signed,
                            baseline_rows, curve_fit_lines, diagnosis_rows, ladder_rows, set_flags)
 from tuneup.report import html as h
@@ -226,7 +227,7 @@ def learning(d: ReportData) -> h.Section | None:
     chart = line_chart(series, "training examples (log scale)", "error", f"learning curve of {c.name}",
                        percent=percent, log_x=True,
                        marks=[Mark(c.sizes[-1], f"all {c.sizes[-1]:,} training examples")], width=640, height=340)
-    caption = (f"mean of {c.repeats} seeds per size, whiskers ±1 std; dashed: the fitted power law, "
+    caption = (f"mean of {counted(c.repeats, 'seed')} per size, whiskers ±1 std; dashed: the fitted power law, "
                "hollow dots: what 2x and 10x more data of the same kind would give, with intervals")
     body = (f'<p class="tu-answer">{h.esc(c.answer)}</p>' + h.figure(chart, caption)
             + h.items(curve_fit_lines(c)) + h.notes([*c.notes, f"saved in {c.path}"] if c.path else c.notes))
