@@ -23,14 +23,16 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import yaml
 
 from tuneup._io import append_jsonl, read_json, read_jsonl
 from tuneup.config import Config, load_config
 from tuneup.exceptions import UserError, did_you_mean, listing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONFIG, SPLITS, ENCODER, MODEL, HISTORY, SUMMARY = (
     "config.yaml", "splits.csv", "encoder.json", "model.safetensors", "history.jsonl", "summary.json",
@@ -186,6 +188,8 @@ class Run:
                 raise self.damaged(PREDICTIONS, "missing (the run has no predictions at all)")
             extra = " (test predictions exist only for runs evaluated with --final)" if split == "test" else ""
             raise UserError(f"run '{self.name}' has no predictions for split '{split}'{extra}; splits: {listing(have)}")
+        import pandas as pd
+
         return self.read(name, pd.read_parquet)
 
     def baseline_predictions(self, name: str, split: str = "dev") -> pd.DataFrame:
@@ -195,6 +199,8 @@ class Run:
             have = sorted(f"{p.parent.name}/{p.stem}" for p in (self.path / BASELINES).glob("*/*.parquet"))
             raise UserError(f"run '{self.name}' has no predictions of baseline '{name}' on '{split}' "
                             f"(baselines keep train_dev, dev, and test with --final); it has: {listing(have)}")
+        import pandas as pd
+
         return pd.read_parquet(path)
 
     @property

@@ -10,7 +10,6 @@ from tuneup import _progress
 from tuneup.cli import app
 from tuneup.cli._common import JsonOpt, SetOpt, emit_json, on_interrupt, out, overrides, start
 from tuneup.exceptions import UserError, counted
-from tuneup.runs import made_here
 
 
 def show_run(run, json_mode: bool, config: str | None = None) -> None:
@@ -112,6 +111,7 @@ def run(
 ) -> None:
     """Check the data, split, run baselines, train, evaluate; print the diagnosis."""
     import tuneup
+    from tuneup.runs import made_here
 
     start(json)
     if config is None and resume is None:
