@@ -1,4 +1,4 @@
-"""The run directory: the contract between steps (DESIGN.md).
+"""The run directory: the contract between steps (ARCHITECTURE.md, "The run folder").
 
     tuneup-runs/<run>/
       config.yaml        fully resolved config (data paths absolute)

@@ -30,7 +30,6 @@ from tuneup.models.baselines import run_baselines
 from tuneup.models.families import is_family
 from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
-from tuneup.report.board import write_hparams
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
 from tuneup.train.loop import Callback, FitResult, Trainer, chance_error, predict, resolve_device
@@ -511,6 +510,8 @@ def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[
     summary["threshold"] = threshold
     summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
+    from tuneup.report.board import write_hparams  # the report's layer: see tests/test_layering.py
+
     write_hparams(rd.Run(path))  # hyperparameters and final metrics for TensorBoard's HParams view
     return rd.Run(path)
 

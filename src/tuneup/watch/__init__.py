@@ -1,5 +1,5 @@
 """Watch: production traffic against the run: drift, live performance, A/B tests, audit samples and the
-next generation's data (DESIGN.md, step 9). `tuneup.monitor(run, log=PATH)` is the entry point."""
+next generation's data (the last step of ARCHITECTURE.md's data flow). `tuneup.monitor(run, log=PATH)` is the entry point."""
 from __future__ import annotations
 
 from tuneup._lazy import lazy_exports
