@@ -300,7 +300,6 @@ def run(
 ) -> rd.Run:
     """Check the data, then train and evaluate one configuration; returns the Run (a handle on its
     directory). Errors found by the checks stop it (`ChecksFailed`) unless `force`."""
-    from tuneup.checks import CHECK_FILE
     from tuneup.checks.runner import before_run
 
     if resume is not None:
@@ -318,7 +317,7 @@ def run(
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
-        write_json(path / CHECK_FILE, report.to_dict())
+        write_json(path / rd.CHECK, report.to_dict())
         extra = _folds(path, prepared, cfg, progress)
         return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
     except (UserError, ConfigError):
@@ -487,7 +486,7 @@ def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[
         value = scorer(out, data.y)
         results[split] = {"n": len(data), "loss": float(np.mean(out.loss)), "metric": value,
                           "error": prepared.metric.error(value)}
-        write_predictions(path / rd.PREDICTIONS / f"{split}.parquet", prepared.encoder, data, out)
+        write_predictions(path / rd.prediction_file(split), prepared.encoder, data, out)
     timing["evaluate_s"] = time.perf_counter() - t0
     save(outputs)
 
@@ -540,7 +539,7 @@ def write_baseline_predictions(path: Path, encoder: Encoder, tensors: dict[str, 
     scored on, in `predictions/`'s columns (a paired bootstrap compares them with the model's)."""
     for b in baselines.values():
         for split, out in b.outputs.items():
-            write_predictions(path / rd.BASELINES / b.name / f"{split}.parquet", encoder, tensors[split], out)
+            write_predictions(path / rd.baseline_file(b.name, split), encoder, tensors[split], out)
 
 
 def default_baselines(kind: str) -> list[str]:

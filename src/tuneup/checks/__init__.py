@@ -15,7 +15,7 @@ from __future__ import annotations
 from tuneup._lazy import lazy_exports
 
 _EXPORTS = {
-    "CHECK_FILE": "report", "CheckReport": "report", "ChecksFailed": "report", "Finding": "report",
+    "CheckReport": "report", "ChecksFailed": "report", "Finding": "report",
     "CHECKS": "runner", "check": "runner", "run_checks": "runner",
 }
 __all__ = sorted(_EXPORTS)

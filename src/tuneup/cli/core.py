@@ -18,6 +18,7 @@ def show_run(run, json_mode: bool, config: str | None = None) -> None:
     import tuneup
     from tuneup.diagnose.diagnosis import diagnose
     from tuneup.render import diagnosis_view, fmt_error
+    from tuneup.runs import CONFIG
 
     summary = run.summary
     diagnosis = diagnose(run)
@@ -25,7 +26,7 @@ def show_run(run, json_mode: bool, config: str | None = None) -> None:
     if json_mode:
         emit_json({"path": str(run.path), **summary, "diagnosis": diagnosis.to_dict(), "report": str(report)})
         return
-    out.print(diagnosis_view(diagnosis, remedies=3, config=_quoted(config or str(run.path / "config.yaml"))))
+    out.print(diagnosis_view(diagnosis, remedies=3, config=_quoted(config or str(run.path / CONFIG))))
     if "folds" in summary:
         f = summary["folds"]
         out.print(f"{f['how']}: " + ", ".join(

@@ -29,6 +29,7 @@ from tuneup.diagnose.mismatch import Mismatch
 from tuneup.diagnose.recipe import Context, Remedy, remedies
 from tuneup.diagnose.uncertainty import Measured, gap_interval, interval_of
 from tuneup.errors.metrics import Metric, get_metric
+from tuneup import runs as rd
 from tuneup.runs import Run
 
 VERDICTS = ("did_not_learn", *lad.GAPS, "ok")
@@ -214,7 +215,7 @@ def baseline_predictions(run: Run, name: str, split: str):
     """A baseline's predictions on `split`, when the run kept them (same columns as the network's)."""
     import pandas as pd
 
-    path = run.path / "baselines" / name / f"{split}.parquet"
+    path = run.path / rd.baseline_file(name, split)
     return pd.read_parquet(path) if path.exists() else None
 
 
