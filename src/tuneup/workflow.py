@@ -23,6 +23,7 @@ from tuneup.data import columns, sources
 from tuneup.data.augment import Augmenter
 from tuneup.data.dataset import Dataset
 from tuneup.data.encode import Encoder, Tensors
+from tuneup.data.labels import label_key
 from tuneup.data.split import Splits, assign
 from tuneup.errors.metrics import Metric, default_metric, get_metric
 from tuneup.exceptions import ConfigError, UserError
@@ -560,7 +561,7 @@ def write_predictions(path: Path, encoder: Encoder, data: Tensors, out: Outputs)
             frame["score"] = out.proba
         else:
             for i, c in enumerate(encoder.classes):
-                frame[f"p:{c}"] = out.proba[:, i]
+                frame[f"p:{label_key(c)}"] = out.proba[:, i]
     frame["loss"] = out.loss
     write_with(path, lambda tmp: pd.DataFrame(frame).to_parquet(tmp, index=False))
 

@@ -24,7 +24,8 @@ from tuneup.watch.log import PredictionLog, read_log
 from tuneup.watch.nextgen import export_new_data
 from tuneup.watch.performance import LivePerformance, live_performance
 from tuneup.watch.report import MonitorReport
-from tuneup.watch.scoring import Scorer, label_keys
+from tuneup.data.labels import label_keys
+from tuneup.watch.scoring import Scorer
 from tuneup.watch.windows import Windows, cut
 
 

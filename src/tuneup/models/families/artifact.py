@@ -21,6 +21,7 @@ import numpy as np
 from tuneup import __version__
 from tuneup import runs as rd
 from tuneup._io import read_json, write_json, write_with
+from tuneup.data.labels import label_keys
 from tuneup.models.heads import Outputs
 
 TOLERANCE = 1e-4
@@ -108,7 +109,7 @@ def reference_outputs(run, ids: np.ndarray, split: str = "dev") -> np.ndarray:
         return frame["y_pred"].to_numpy(dtype=np.float64)
     if enc.task == "binary":
         return frame["score"].to_numpy(dtype=np.float64)
-    return frame[[f"p:{c}" for c in enc.classes]].to_numpy(dtype=np.float64)
+    return frame[[f"p:{k}" for k in label_keys(enc.classes)]].to_numpy(dtype=np.float64)
 
 
 def load_meta(run_path: Path) -> dict[str, Any] | None:
