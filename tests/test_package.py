@@ -71,3 +71,35 @@ def test_a_step_package_is_callable_and_stays_a_package(package, step):
     module = importlib.import_module(f"tuneup.{package}.{step}")
     assert getattr(tuneup, package) is pkg  # importing a module of it never replaces the callable
     assert module.__name__ == f"tuneup.{package}.{step}"
+
+
+def _module_names() -> list[str]:
+    names = []
+    for path in sorted((SRC / "tuneup").rglob("*.py")):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] != "__main__":  # running it is `python -m tuneup`
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def test_every_module_imports_by_its_dotted_name():
+    """`import tuneup.diagnose.ladder as x` works for every module: no package binds one of its modules'
+    names to something else (a function shadowing its package broke exactly this)."""
+    names = _module_names()
+    code = "\n".join(f"import {name} as m\nassert m.__name__ == {name!r}, ({name!r}, m)" for name in names)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(names) > 150
+
+
+def test_a_package_exports_lazily_and_never_a_module_s_name():
+    """The one convention (ARCHITECTURE.md): a package's public names load on first use, and none of them
+    is the name of one of its modules (the module would stand where the name should once imported)."""
+    import importlib
+
+    for name in _module_names():
+        module = importlib.import_module(name) if (SRC / name.replace(".", "/") / "__init__.py").exists() else None
+        exports = getattr(module, "_EXPORTS", {})
+        clashes = [k for k, v in exports.items() if k != v and (SRC / name.replace(".", "/") / f"{k}.py").exists()]
+        assert clashes == [], f"{name} exports {clashes}, which are also its modules"
