@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.data.labels import label_keys
+from tuneup.diagnose.ladder import RUNGS
 from tuneup.errors.metrics import Metric, get_metric
 from tuneup.exceptions import UserError
 
@@ -317,6 +318,21 @@ def error_interval(predictions: pd.DataFrame, metric: Metric | str, task: str, c
     data = metric_inputs(predictions, task, classes)
     samples = bootstrap_errors(metric, data, resamples, seed)
     return percentile_interval(point_error(metric, data), samples, confidence, "bootstrap", len(data))
+
+
+def split_seed(seed: int, split: str) -> int:
+    """The bootstrap seed of one split's interval: a split's own (two splits of one size are not resampled
+    alike), and the same in every command."""
+    return seed + RUNGS.index(split) - 1  # train 0, train_dev 1, dev 2, test 3
+
+
+def split_interval(run, split: str, settings=None) -> Interval:
+    """`run`'s error on `split` with its bootstrap interval at the `diagnose:` settings (default: the run's
+    own): the one interval of that number, which diagnose, errors and improve all show."""
+    settings = run.config.diagnose if settings is None else settings
+    s = run.summary
+    return error_interval(run.predictions(split), s["metric"], s["task"], run.encoder.classes, settings.resamples,
+                          settings.confidence, split_seed(settings.seed, split))
 
 
 # ---- two models on the same examples ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from tuneup import _progress
 from tuneup.config import Diagnose
 from tuneup.diagnose import evidence
 from tuneup.diagnose import ladder as lad
-from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs
+from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs, split_seed
 from tuneup.diagnose.checks import Check, training_checks
 from tuneup.diagnose.evidence import Evidence
 from tuneup.train.lr_range import LRRange
@@ -161,14 +161,14 @@ def measure_rungs(run: Run, metric: Metric, settings: Diagnose) -> dict[str, Mea
     rows = sum(summary.get("data", {}).get("split_sizes", {}).get(r, 0) for r in booted)
     long = rows * settings.resamples >= BOOTSTRAP_SAYS_SO  # seconds of resampling: said, with progress
     with _progress.task(f"bootstrap intervals of {run.name}'s ladder", total=len(booted)) if long else nullcontext() as bar:
-        for i, rung in enumerate(lad.RUNGS[1:]):
+        for rung in lad.RUNGS[1:]:
             if rung in folds:
                 f = folds[rung]
                 errors = np.asarray(f["errors"], dtype=float)
                 out[rung] = Measured(f["mean_error"], errors, "folds", len(errors), ratio)
             elif summary["ladder"].get(rung) is not None:
                 data = metric_inputs(run.predictions(rung), summary["task"], run.encoder.classes)
-                draws = bootstrap_errors(metric, data, settings.resamples, settings.seed + i)
+                draws = bootstrap_errors(metric, data, settings.resamples, split_seed(settings.seed, rung))
                 out[rung] = Measured(summary["ladder"][rung], draws, "bootstrap", len(data))
                 if bar is not None:
                     bar.advance(note=f"{rung.replace('_', '-')}: {len(data):,} examples x {settings.resamples} resamples")

@@ -31,7 +31,7 @@ from tuneup import _progress
 from tuneup import runs as rd
 from tuneup._io import write_json
 from tuneup.config import Config, load_config
-from tuneup.diagnose.bootstrap import error_difference, error_interval
+from tuneup.diagnose.bootstrap import error_difference, split_interval
 from tuneup.diagnose.diagnosis import Diagnosis, diagnose
 from tuneup.exceptions import UserError
 from tuneup.improve.budget import Budget
@@ -254,9 +254,7 @@ class _Loop:
 
     # ---- the record ----------------------------------------------------------------------------------
     def _dev(self, run: rd.Run):
-        s, st = run.summary, self.settings
-        return error_interval(run.predictions("dev"), s["metric"], s["task"], run.encoder.classes, st.resamples,
-                              st.confidence, st.seed)
+        return split_interval(run, "dev", self.settings)
 
     def _conclude(self, diag: Diagnosis) -> None:
         r, st = self.result, self.settings
