@@ -72,3 +72,48 @@ def test_a_run_without_predictions_says_so(cli, copy):
     line = r.stderr.strip().splitlines()[-1]
     assert "has no predictions" in line and "splits: " not in line and "tuneup run" in line, line
 
+
+
+def test_a_run_writes_every_file_under_the_names_its_readers_use(copy):
+    """`tuneup run`'s output, read back by the readers: each name comes from `tuneup.runs` and is the file
+    the contract (ARCHITECTURE.md) promises."""
+    from tuneup import runs as rd
+    from tuneup.checks.report import CheckReport
+    from tuneup.report.data import load
+
+    names = {rd.CONFIG: "config.yaml", rd.SPLITS: "splits.csv", rd.ENCODER: "encoder.json",
+             rd.MODEL: "model.safetensors", rd.HISTORY: "history.jsonl", rd.TENSORBOARD: "tensorboard",
+             rd.SUMMARY: "summary.json", rd.CHECK: "check.json", rd.prediction_file("dev"): "predictions/dev.parquet",
+             rd.baseline_file("linear", "dev"): "baselines/linear/dev.parquet"}
+    for constant, literal in names.items():
+        assert constant == literal and (copy.path / literal).exists(), literal
+    run = Run.open(copy.path)
+    assert run.config.name == "churn" and run.summary["ladder"]["dev"] is not None
+    assert len(run.history) == run.summary["training"]["epochs_run"]
+    assert len(run.predictions("dev")) == len(run.baseline_predictions("linear", "dev")) > 0
+    assert CheckReport.read(run.path).to_dict() == CheckReport.read(run.path / rd.CHECK).to_dict()
+    data = load(run)
+    assert data.check is not None and data.check["overview"] == CheckReport.read(run.path).overview
+    assert not any(rd.CHECK in m for m in data.missing)
+
+
+def test_a_chosen_threshold_is_read_where_it_is_used(copy):
+    """`tuneup errors --threshold` writes threshold.json; the run's decisions, export and the report read it."""
+    import tuneup
+    from tuneup import runs as rd
+    from tuneup.errors.threshold import load_threshold
+
+    report = tuneup.errors(copy, threshold="recall=0.9")
+    assert report.threshold_saved is not None and (copy.path / "threshold.json").exists() and rd.THRESHOLD == "threshold.json"
+    chosen = report.threshold.threshold
+    assert load_threshold(copy.path)["threshold"] == chosen
+    assert Run.open(copy.path).head().threshold == pytest.approx(chosen)
+
+
+def test_the_test_ledger_is_read_back_beside_the_runs(tmp_path):
+    from tuneup import runs as rd
+
+    assert rd.record_test_use(tmp_path, "churn-001", "fp", "ids", "f1", 0.2) == 1
+    assert rd.record_test_use(tmp_path, "churn-002", "fp", "ids", "f1", 0.1) == 2
+    assert (tmp_path / "test-ledger.jsonl").exists()
+    assert [r["run"] for r in rd.test_uses(tmp_path, "ids")] == ["churn-001", "churn-002"]

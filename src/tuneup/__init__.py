@@ -6,6 +6,10 @@
     diag = tuneup.diagnose(run)    # the error ladder with intervals, the verdict, ranked remedies
     tuneup.export(run, int8=True)  # ONNX + int8 in <run>/export, with the compress-then-verify table
     tuneup.serve(run)              # REST API + upload page on 127.0.0.1:8000
+
+Every public name loads on first use (PEP 562), so `import tuneup` and `tuneup --help` import neither torch
+nor scipy. The steps named like their package (`diagnose`, `errors`, `improve`, `report`, `sweep`) are the
+packages themselves, made callable, so `tuneup.diagnose.ladder` stays importable as a module.
 """
 from __future__ import annotations
 
@@ -15,34 +19,33 @@ STARTED = _time.monotonic()  # when this process began using tuneup: a CLI comma
 
 __version__ = "0.1.0"
 
-from tuneup import errors  # callable: tuneup.errors(run, split="dev", by=[...]) -> ErrorReport
-from tuneup import report  # callable: tuneup.report(run) -> Path of <run>/report.html
-from tuneup.checks import CheckReport, check
-from tuneup.config import Config, load_config
-from tuneup.errors import ErrorReport, slice_metrics
-from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval, paired_difference
-from tuneup.diagnose.curves import LearningCurve, learning_curve
-from tuneup.diagnose.diagnosis import Diagnosis, diagnose  # the function shadows the subpackage's name here
-from tuneup.diagnose.recipe import Remedy
-from tuneup.exceptions import ConfigError, DataError, TrainingError, UserError
-from tuneup.improve.result import ImproveResult
-from tuneup.improve.loop import improve  # the function shadows the subpackage's name here
-from tuneup.sweep.result import SweepResult
-from tuneup.sweep.runner import sweep
-from tuneup.project import demo, demo_config, init_project
-from tuneup.report.board import board
-from tuneup.report.compare import Comparison, compare
-from tuneup.runs import Run
-from tuneup.ship.export import Export, export
-from tuneup.ship.serve import ServeOptions, create_app, serve
-from tuneup.watch import MonitorReport, monitor
-from tuneup.workflow import prepare, run
+from tuneup._lazy import lazy_exports  # noqa: E402
 
-__all__ = [
-    "CheckReport", "Comparison", "Config", "ConfigError", "DataError", "Diagnosis", "ErrorDifference", "ErrorReport",
-    "Export", "ImproveResult", "Interval", "LearningCurve", "MonitorReport", "Remedy", "Run", "ServeOptions",
-    "SweepResult", "TrainingError", "UserError", "__version__", "board", "check", "compare", "create_app", "demo",
-    "demo_config", "diagnose", "error_difference", "error_interval", "errors", "export", "improve", "init_project",
-    "learning_curve", "load_config", "monitor", "paired_difference", "prepare", "report", "run", "serve",
-    "slice_metrics", "sweep",
-]
+_EXPORTS = {
+    # callable packages: tuneup.diagnose(run), tuneup.errors(run, by=[...]), tuneup.improve(cfg, budget),
+    # tuneup.report(run), tuneup.sweep(cfg, trials)
+    "diagnose": "diagnose", "errors": "errors", "improve": "improve", "report": "report", "sweep": "sweep",
+    "CheckReport": "checks.report", "check": "checks.runner",
+    "Config": "config", "load_config": "config",
+    "ErrorReport": "errors.report", "slice_metrics": "errors.slices",
+    "ErrorDifference": "diagnose.bootstrap", "Interval": "diagnose.bootstrap", "error_difference": "diagnose.bootstrap",
+    "error_interval": "diagnose.bootstrap", "paired_difference": "diagnose.bootstrap",
+    "LearningCurve": "diagnose.curves", "learning_curve": "diagnose.curves",
+    "Diagnosis": "diagnose.diagnosis", "Remedy": "diagnose.recipe",
+    "ConfigError": "exceptions", "DataError": "exceptions", "TrainingError": "exceptions", "UserError": "exceptions",
+    "ImproveResult": "improve.result", "SweepResult": "sweep.result",
+    "demo": "project", "demo_config": "project", "init_project": "project",
+    "board": "report.board", "Comparison": "report.compare", "compare": "report.compare",
+    "Run": "runs",
+    "Export": "ship.export", "export": "ship.export",
+    "ServeOptions": "ship.serve", "create_app": "ship.serve", "serve": "ship.serve",
+    "MonitorReport": "watch.report", "monitor": "watch.monitor",
+    "prepare": "workflow", "run": "workflow",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

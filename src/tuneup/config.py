@@ -188,7 +188,7 @@ class Train(Section):
 
     @model_validator(mode="after")
     def _augment_names(self) -> "Train":
-        from tuneup.data.augment import parse_specs
+        from tuneup.data.transforms import parse_specs
 
         parse_specs(self.augment)  # raises ConfigError naming the transform and the valid ones
         return self

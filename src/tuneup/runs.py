@@ -1,18 +1,10 @@
-"""The run directory: the contract between steps (DESIGN.md).
+"""The run directory: the contract between steps (ARCHITECTURE.md, "The run folder").
 
-    tuneup-runs/<run>/
-      config.yaml        fully resolved config (data paths absolute)
-      splits.csv         example id -> split (and folds)
-      encoder.json       fitted preprocessing
-      model.safetensors  weights (+ the architecture in its metadata); model.kind linear | hgb instead:
-      model.onnx, model.json   the scikit-learn model as ONNX (raw inputs -> output) and what it is
-      history.jsonl      one line per epoch (hgb: per boosting iteration)
-      tensorboard/       event files: one TensorBoard run (every split's per-epoch numbers, the HParams session)
-      predictions/<split>.parquet
-      baselines/<name>/<split>.parquet   each baseline's predictions on train_dev, dev (and test with --final)
-      summary.json       written last: a run without it is unfinished (resumable)
+    tuneup-runs/<run>/   config.yaml, splits.csv, encoder.json, the model, history.jsonl, tensorboard/,
+                         predictions/, baselines/, summary.json (last), and what later steps add
 
-Every write is atomic. Later steps read only this folder; nothing needs the training process alive.
+The names are the constants below, and nowhere else. Every write is atomic. Later steps read only this
+folder; nothing needs the training process alive.
 """
 from __future__ import annotations
 
@@ -23,22 +15,61 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import yaml
 
 from tuneup._io import append_jsonl, read_json, read_jsonl
 from tuneup.config import Config, load_config
 from tuneup.exceptions import UserError, did_you_mean, listing
 
-CONFIG, SPLITS, ENCODER, MODEL, HISTORY, SUMMARY = (
-    "config.yaml", "splits.csv", "encoder.json", "model.safetensors", "history.jsonl", "summary.json",
-)
-CHECKPOINT, TENSORBOARD, PREDICTIONS = "checkpoint.safetensors", "tensorboard", "predictions"
-BASELINES = "baselines"
-LEDGER = "test-ledger.jsonl"
-THRESHOLD = "threshold.json"
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The run folder's names (ARCHITECTURE.md, "The run folder"), here only: every writer and reader uses these.
+CONFIG = "config.yaml"  # the fully resolved config, data paths absolute
+SPLITS = "splits.csv"  # id -> split (and fold)
+ENCODER = "encoder.json"  # the fitted preprocessing
+MODEL = "model.safetensors"  # a network's weights (the architecture in its metadata)
+FAMILY_MODEL, FAMILY_META = "model.onnx", "model.json"  # model.kind linear | hgb, instead of the weights
+CHECKPOINT = "checkpoint.safetensors"  # during training: what --resume continues from
+HISTORY = "history.jsonl"  # one line per epoch (hgb: per boosting iteration)
+TENSORBOARD = "tensorboard"  # event files
+PREDICTIONS = "predictions"  # predictions/<split>.parquet
+BASELINES = "baselines"  # baselines/<name>/<split>.parquet
+SUMMARY = "summary.json"  # written last: a run without it is unfinished
+CHECK = "check.json"  # the data checks `tuneup run` made
+THRESHOLD = "threshold.json"  # the decision threshold `tuneup errors --choose-threshold` kept
+MONITOR = "monitor.json"  # the latest `tuneup monitor` report
+TRIAL = "trial.json"  # a sweep's trial: study, number, state, values
+CANDIDATE = "improve-candidate.json"  # an improve step's candidate: what it changed and why
+FOLDS = "folds"  # folds/fold-<i>/: K-fold models, a run folder each
+EXPORT = "export"  # `tuneup export`'s default folder
+REPORT = "report.html"  # `tuneup report`'s default file
+SLICES = "slices.json"  # the columns `tuneup errors --by` sliced by: the next report slices by them too
+# beside the run folders, in the runs folder
+LEDGER = "test-ledger.jsonl"  # every look at a test set
+IMPROVE = "improve.json"  # <name>-improve-NNN/improve.json: an improve session
+SWEEP = ".sweep.json"  # <study>.sweep.json: a sweep's result
+SWEEPS_DB = "sweeps.db"  # the sweeps' embedded Optuna storage
+SERVE_LOGS = "serve-logs"  # <runs>/serve-logs/<model version>/: what `tuneup serve` answered
+
+
+def prediction_file(split: str) -> str:
+    return f"{PREDICTIONS}/{split}.parquet"
+
+
+def baseline_file(name: str, split: str) -> str:
+    return f"{BASELINES}/{name}/{split}.parquet"
+
+
+def fold_dir(i: int) -> str:
+    return f"{FOLDS}/fold-{i}"
+
+
+def sweep_file(study: str) -> str:
+    return f"{study}{SWEEP}"
+
 T = TypeVar("T")
 
 
@@ -179,22 +210,26 @@ class Run:
         return sorted(p.stem for p in (self.path / PREDICTIONS).glob("*.parquet"))
 
     def predictions(self, split: str = "dev") -> pd.DataFrame:
-        name = f"{PREDICTIONS}/{split}.parquet"
+        name = prediction_file(split)
         if not (self.path / name).exists():
             have = self.prediction_splits()
             if not have:
                 raise self.damaged(PREDICTIONS, "missing (the run has no predictions at all)")
             extra = " (test predictions exist only for runs evaluated with --final)" if split == "test" else ""
             raise UserError(f"run '{self.name}' has no predictions for split '{split}'{extra}; splits: {listing(have)}")
+        import pandas as pd
+
         return self.read(name, pd.read_parquet)
 
     def baseline_predictions(self, name: str, split: str = "dev") -> pd.DataFrame:
         """A baseline's predictions on `split`, in `predictions()`'s columns (the same examples, in the same order)."""
-        path = self.path / BASELINES / name / f"{split}.parquet"
+        path = self.path / baseline_file(name, split)
         if not path.exists():
             have = sorted(f"{p.parent.name}/{p.stem}" for p in (self.path / BASELINES).glob("*/*.parquet"))
             raise UserError(f"run '{self.name}' has no predictions of baseline '{name}' on '{split}' "
                             f"(baselines keep train_dev, dev, and test with --final); it has: {listing(have)}")
+        import pandas as pd
+
         return pd.read_parquet(path)
 
     @property

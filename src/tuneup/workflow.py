@@ -23,6 +23,7 @@ from tuneup.data import columns, sources
 from tuneup.data.augment import Augmenter
 from tuneup.data.dataset import Dataset
 from tuneup.data.encode import Encoder, Tensors
+from tuneup.data.labels import label_key
 from tuneup.data.split import Splits, assign
 from tuneup.errors.metrics import Metric, default_metric, get_metric
 from tuneup.exceptions import ConfigError, UserError
@@ -30,7 +31,6 @@ from tuneup.models.baselines import run_baselines
 from tuneup.models.families import is_family
 from tuneup.models.heads import Head, Outputs, class_weights
 from tuneup.models.nets import build_model, count_parameters, resolve_kind
-from tuneup.report.board import write_hparams
 from tuneup import runs as rd
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
 from tuneup.train.loop import Callback, FitResult, Trainer, chance_error, predict, resolve_device
@@ -301,7 +301,6 @@ def run(
 ) -> rd.Run:
     """Check the data, then train and evaluate one configuration; returns the Run (a handle on its
     directory). Errors found by the checks stop it (`ChecksFailed`) unless `force`."""
-    from tuneup.checks import CHECK_FILE
     from tuneup.checks.runner import before_run
 
     if resume is not None:
@@ -319,7 +318,7 @@ def run(
     path = rd.new_run_dir(cfg.runs_path(), cfg.name, name)
     try:
         _write_inputs(path, prepared, cfg)
-        write_json(path / CHECK_FILE, report.to_dict())
+        write_json(path / rd.CHECK, report.to_dict())
         extra = _folds(path, prepared, cfg, progress)
         return _train_and_evaluate(path, prepared, cfg, final, callbacks or [], progress, started, extra=extra)
     except (UserError, ConfigError):
@@ -488,7 +487,7 @@ def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[
         value = scorer(out, data.y)
         results[split] = {"n": len(data), "loss": float(np.mean(out.loss)), "metric": value,
                           "error": prepared.metric.error(value)}
-        write_predictions(path / rd.PREDICTIONS / f"{split}.parquet", prepared.encoder, data, out)
+        write_predictions(path / rd.prediction_file(split), prepared.encoder, data, out)
     timing["evaluate_s"] = time.perf_counter() - t0
     save(outputs)
 
@@ -511,6 +510,8 @@ def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[
     summary["threshold"] = threshold
     summary.update(extra or {})
     write_json(path / rd.SUMMARY, summary)  # last: its presence means the run is complete
+    from tuneup.report.board import write_hparams  # the report's layer: see tests/test_layering.py
+
     write_hparams(rd.Run(path))  # hyperparameters and final metrics for TensorBoard's HParams view
     return rd.Run(path)
 
@@ -539,7 +540,7 @@ def write_baseline_predictions(path: Path, encoder: Encoder, tensors: dict[str, 
     scored on, in `predictions/`'s columns (a paired bootstrap compares them with the model's)."""
     for b in baselines.values():
         for split, out in b.outputs.items():
-            write_predictions(path / rd.BASELINES / b.name / f"{split}.parquet", encoder, tensors[split], out)
+            write_predictions(path / rd.baseline_file(b.name, split), encoder, tensors[split], out)
 
 
 def default_baselines(kind: str) -> list[str]:
@@ -560,7 +561,7 @@ def write_predictions(path: Path, encoder: Encoder, data: Tensors, out: Outputs)
             frame["score"] = out.proba
         else:
             for i, c in enumerate(encoder.classes):
-                frame[f"p:{c}"] = out.proba[:, i]
+                frame[f"p:{label_key(c)}"] = out.proba[:, i]
     frame["loss"] = out.loss
     write_with(path, lambda tmp: pd.DataFrame(frame).to_parquet(tmp, index=False))
 

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from tuneup.data.augment import TRANSFORMS, Augmenter
+from tuneup.data.augment import Augmenter
+from tuneup.data.transforms import TRANSFORMS
 from tuneup.exceptions import ConfigError
 
 

@@ -162,3 +162,23 @@ def test_bootstrap_errors_of_an_error_metric_are_the_metric_itself():
     draws = bootstrap_errors(get_metric("rmse"), data, resamples=200)
     point = float(np.sqrt(np.mean((data.pred - data.y) ** 2)))
     assert draws.mean() == pytest.approx(point, rel=0.05) and len(draws) == 200
+
+
+def test_diagnose_errors_and_improve_show_one_interval_for_the_dev_error(trained_image_run, cli):
+    """The same dev error gets the same interval in `tuneup diagnose`, `tuneup errors` and improve's judgement
+    of a candidate: all come from `split_interval` at the run's `diagnose:` settings."""
+    import json
+
+    from tuneup.diagnose.bootstrap import split_interval
+    from tuneup.improve.judge import judge_one
+
+    run = trained_image_run
+    assert run.summary["metric"] == "accuracy"  # errors' headline is then the metric's own error
+    shared = split_interval(run, "dev")
+    diagnosed = json.loads(cli("diagnose", str(run.path), "--json").stdout)["intervals"]["ladder"]["dev"]
+    analysed = json.loads(cli("errors", str(run.path), "--json").stdout)
+    judged = judge_one(run, run, run.config.diagnose, 1, lambda v, *_, **__: f"{v:.3f}").dev
+    assert (diagnosed["low"], diagnosed["high"]) == pytest.approx((shared.low, shared.high))
+    assert (analysed["error"], *analysed["error_ci"]) == pytest.approx((shared.value, shared.low, shared.high))
+    assert (judged.value, judged.low, judged.high) == pytest.approx((shared.value, shared.low, shared.high))
+    assert shared.low < shared.value < shared.high and shared.confidence == run.config.diagnose.confidence

@@ -109,7 +109,7 @@ def test_remedies_are_changes_relative_to_the_config():
     found, _ = remedies(Context(cfg, summary("image"), "cnn", [], mismatch()), ["data_mismatch"])
     augment = next(r for r in found if "train.augment" in r.set)
     assert augment.action.startswith("stronger augmentation toward the target")
-    from tuneup.data.augment import parse_specs
+    from tuneup.data.transforms import parse_specs
 
     before, after = dict(parse_specs(measured)), dict(parse_specs(augment.set["train.augment"]))
     assert set(after) == set(before) and all(

@@ -15,7 +15,6 @@ from tuneup import runs as rd
 from tuneup.improve import budget as budget_mod
 from tuneup.improve import training
 from tuneup.improve.loop import find_finished
-from tuneup.improve.result import IMPROVE_JSON
 
 VARIANCE = {"name": "digits", "data": {"train": {"path": "noisy.csv", "target": "label", "id": "id"},
                                        "split": {"dev": 0.5, "test": 0.1}},
@@ -60,11 +59,11 @@ def test_on_a_variance_scenario_it_keeps_a_regularisation_remedy_and_explains_ev
     for t in result.tried:  # every candidate says where it came from and why it was (not) kept
         assert t.action and t.strength and t.set and t.dev is not None and t.difference is not None
         assert t.why.startswith(("beats", "within the noise", "worse"))
-        provenance = json.loads((tuneup.Run.open(t.run).path / training.CANDIDATE_FILE).read_text())
+        provenance = json.loads((tuneup.Run.open(t.run).path / rd.CANDIDATE).read_text())
         assert provenance["remedy"]["action"] == t.action and provenance["session"] == result.session
     assert "beats the incumbent by" in kept[0].why and kept[0].difference.beats
     assert result.improvement.beats and result.relative_improvement > 0
-    saved = json.loads((Path("tuneup-runs") / result.session / IMPROVE_JSON).read_text())
+    saved = json.loads((Path("tuneup-runs") / result.session / rd.IMPROVE).read_text())
     assert saved["finished"] and saved["best"]["run"] == result.best and saved["trainings"] == 4
     assert saved["steps"][0]["tried"][0]["remedy"]["gap"] == "variance"
     assert saved["diagnosis"]["run"] == result.best and saved["final"] is None

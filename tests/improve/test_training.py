@@ -11,7 +11,8 @@ from tuneup.diagnose.recipe import Remedy
 from tuneup.improve.budget import Budget
 from tuneup.improve.candidates import Candidate
 from tuneup.improve.strengths import strengths
-from tuneup.improve.training import CANDIDATE_FILE, CandidateTrainer, ensemble_groups
+from tuneup.improve.training import CandidateTrainer, ensemble_groups
+from tuneup.runs import CANDIDATE as CANDIDATE_FILE
 from tuneup.train.loop import predict
 
 RAW = {"name": "digits", "data": {"train": {"path": "builtin:digits"}, "split": {"dev": 0.5, "test": 0.1}},

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from tuneup.report.charts import Gap, LadderChart, Mark, Rung, Series, hbar_chart, heatmap, ladder_chart, line_chart
+from tuneup.report.charts import Gap, LadderChart, Mark, Rung, Series, hbar_chart, ladder_chart, line_chart
+from tuneup.report.charts.heatmap import heatmap
 from tuneup.report.charts.svg import nice_ticks, tick_fmt
 from tests.report.pages import tooltips
 

@@ -11,7 +11,8 @@ from sklearn.metrics import accuracy_score, f1_score
 import tuneup
 from tuneup.watch.log import read_log
 from tuneup.watch.scoring import Outcomes, Scorer
-from tuneup.watch.stats import difference, estimate, more_needed, wilson
+from tuneup.errors.stats import wilson
+from tuneup.watch.stats import difference, estimate, more_needed
 
 
 def test_live_accuracy_equals_sklearn_and_dev_equals_the_run(logs, trained_table_run):
@@ -52,7 +53,7 @@ def test_fail_on_performance_exits_3(cli, logs, trained_table_run):
 def test_wilson_interval_and_two_proportion_test_match_scipy():
     for k, n in [(0, 20), (7, 20), (180, 200), (500, 1000)]:
         ci = sps.binomtest(k, n).proportion_ci(0.95, method="wilson")
-        assert wilson(k, n, 0.05) == pytest.approx((ci.low, ci.high), abs=1e-9)
+        assert tuple(map(float, wilson(k, n, 0.95))) == pytest.approx((ci.low, ci.high), abs=1e-9)
 
 
 class _Run:
@@ -84,7 +85,7 @@ def test_other_metrics_use_the_bootstrap(trained_table_run):
     scorer = Scorer(_Run(trained_table_run, "f1"))
     a, b = outcomes(1000, 0.70, 3), outcomes(1000, 0.90, 4)
     rng = np.random.default_rng(0)
-    est = estimate(scorer, a, 0.05, 150, rng)
+    est = estimate(scorer, a, 0.95, 150, rng)
     assert est.method == "bootstrap" and est.value == pytest.approx(f1_score(a.y_true, a.y_pred))
     assert est.low < est.value < est.high and est.high - est.low < 0.1
     d = difference(scorer, a, b, 0.05, 150, rng)

@@ -10,7 +10,13 @@ One module per check: columns (summaries, constant / identifier-like / mostly-mi
 (same features, different labels), distribution (representativeness and shift), label_errors (confident
 learning). `runner` runs them in order and times each.
 """
-from tuneup.checks.report import CHECK_FILE, CheckReport, ChecksFailed, Finding
-from tuneup.checks.runner import CHECKS, check, run_checks
+from __future__ import annotations
 
-__all__ = ["CHECKS", "CHECK_FILE", "CheckReport", "ChecksFailed", "Finding", "check", "run_checks"]
+from tuneup._lazy import lazy_exports
+
+_EXPORTS = {
+    "CheckReport": "report", "ChecksFailed": "report", "Finding": "report",
+    "CHECKS": "runner", "check": "runner", "run_checks": "runner",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

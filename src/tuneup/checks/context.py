@@ -11,6 +11,7 @@ import pandas as pd
 from tuneup.config import Config
 from tuneup.data import columns as cols
 from tuneup.data.dataset import TARGET_SOURCE, TRAIN_SOURCE, Dataset
+from tuneup.data.labels import label_keys
 from tuneup.data.shift import IMAGE_STATS, days_since_epoch, image_stats
 from tuneup.data.split import Splits
 
@@ -82,7 +83,7 @@ class CheckData:
             codes, classes = pd.factorize(y, sort=True)
         except TypeError:  # labels of mixed kinds (1 and "a") do not sort; their texts do
             codes, classes = pd.factorize(y.astype(str), sort=True)
-        return codes.astype(np.int64), [str(c) for c in classes]
+        return codes.astype(np.int64), list(label_keys(classes))
 
     @cached_property
     def label_text(self) -> np.ndarray:

@@ -9,7 +9,6 @@ from typing import Any
 from tuneup.exceptions import UserError
 
 SEVERITIES = ("error", "warning", "info")
-CHECK_FILE = "check.json"  # in the run directory, for the report page
 
 
 @dataclass
@@ -70,9 +69,10 @@ class CheckReport:
     def read(cls, path: str | Path) -> "CheckReport":
         """A saved report: `check.json` in a run folder (or the folder itself)."""
         from tuneup._io import read_json
+        from tuneup.runs import CHECK
 
         path = Path(path)
-        path = path / CHECK_FILE if path.is_dir() else path
+        path = path / CHECK if path.is_dir() else path
         if not path.exists():
             raise UserError(f"{path}: no such check report; runs started with `tuneup run` write one")
         return cls.from_dict(read_json(path))

@@ -9,7 +9,6 @@ from rich.console import Console
 
 from tuneup import _progress
 from tuneup._io import dumps
-from tuneup.config import parse_override
 
 # a pipe, a file or a CI log has no width: tables are printed whole there (rich would cut them at 80
 # columns: `err…`, `89.…`); COLUMNS, when set, still decides
@@ -32,6 +31,8 @@ SetOpt = Annotated[
 
 
 def overrides(pairs: list[str] | None) -> dict[str, Any]:
+    from tuneup.config import parse_override  # pydantic's models are built on first use: `--help` skips them
+
     return dict(parse_override(p) for p in pairs or [])
 
 

@@ -10,7 +10,6 @@ from tuneup import _progress
 from tuneup.cli import app
 from tuneup.cli._common import JsonOpt, SetOpt, emit_json, on_interrupt, out, overrides, start
 from tuneup.exceptions import UserError, counted
-from tuneup.runs import made_here
 
 
 def show_run(run, json_mode: bool, config: str | None = None) -> None:
@@ -19,6 +18,7 @@ def show_run(run, json_mode: bool, config: str | None = None) -> None:
     import tuneup
     from tuneup.diagnose.diagnosis import diagnose
     from tuneup.render import diagnosis_view, fmt_error
+    from tuneup.runs import CONFIG
 
     summary = run.summary
     diagnosis = diagnose(run)
@@ -26,7 +26,7 @@ def show_run(run, json_mode: bool, config: str | None = None) -> None:
     if json_mode:
         emit_json({"path": str(run.path), **summary, "diagnosis": diagnosis.to_dict(), "report": str(report)})
         return
-    out.print(diagnosis_view(diagnosis, remedies=3, config=_quoted(config or str(run.path / "config.yaml"))))
+    out.print(diagnosis_view(diagnosis, remedies=3, config=_quoted(config or str(run.path / CONFIG))))
     if "folds" in summary:
         f = summary["folds"]
         out.print(f"{f['how']}: " + ", ".join(
@@ -112,6 +112,7 @@ def run(
 ) -> None:
     """Check the data, split, run baselines, train, evaluate; print the diagnosis."""
     import tuneup
+    from tuneup.runs import made_here
 
     start(json)
     if config is None and resume is None:

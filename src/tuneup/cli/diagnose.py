@@ -26,14 +26,14 @@ def diagnose(
 
     import tuneup
     from tuneup.render import diagnosis_view
-    from tuneup.runs import Run
+    from tuneup.runs import CONFIG, Run
 
     start(json)
     result = tuneup.diagnose(run, tolerance=tolerance, confidence=confidence, resamples=resamples, measure=not quick)
     if json:
         emit_json(result.to_dict())
         return
-    out.print(diagnosis_view(result, config=shlex.quote(str(Run.open(run).path / "config.yaml"))))
+    out.print(diagnosis_view(result, config=shlex.quote(str(Run.open(run).path / CONFIG))))
 
 
 @app.command()

@@ -8,7 +8,6 @@ import typer
 
 from tuneup.cli import app
 from tuneup.cli._common import JsonOpt, emit_json, out, start
-from tuneup.ship.uploads import MAX_REQUEST_PIXELS
 
 
 @app.command()
@@ -59,8 +58,9 @@ def serve(
                                                  "(default <runs>/serve-logs/<model version>).")] = None,
     log_max_mb: Annotated[float, typer.Option(help="Start a new log file past this size.", min=0.001)] = 50.0,
     max_body_mb: Annotated[float, typer.Option(help="Refuse request bodies larger than this.", min=0.001)] = 20.0,
-    max_request_pixels: Annotated[int, typer.Option(help="Refuse requests whose images hold more pixels than "
-                                                    "this in all (decoding cost).", min=1)] = MAX_REQUEST_PIXELS,
+    max_request_pixels: Annotated[int | None, typer.Option(
+        help="Refuse requests whose images hold more pixels than this in all (decoding cost; default: "
+             "four 40-megapixel photos).", min=1, show_default=False)] = None,
     open_docs: Annotated[bool, typer.Option("--open-docs", help="With an API key: let /docs and /openapi.json "
                                             "answer without it.")] = False,
 ) -> None:
@@ -71,6 +71,6 @@ def serve(
 
     options = ServeOptions(host=host, port=port, api_key=api_key_from_env(api_key_env), share=share,
                            batching=batching, max_batch=max_batch, max_wait_ms=max_wait_ms, log_dir=log_dir,
-                           log_max_mb=log_max_mb, max_body_mb=max_body_mb, max_request_pixels=max_request_pixels,
-                           open_docs=open_docs)
+                           log_max_mb=log_max_mb, max_body_mb=max_body_mb, open_docs=open_docs,
+                           **({"max_request_pixels": max_request_pixels} if max_request_pixels else {}))
     do_serve(model, candidate, variant, candidate_variant, options)

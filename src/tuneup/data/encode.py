@@ -25,6 +25,7 @@ from tuneup._io import read_json, write_json
 from tuneup._memory import release_arrow
 from tuneup.data import columns as cols
 from tuneup.data.dataset import Dataset
+from tuneup.data.labels import label_keys
 from tuneup.exceptions import DataError, listing
 
 UNKNOWN, MISSING = "<unknown>", "<missing>"
@@ -359,13 +360,8 @@ def _class_codes(y: pd.Series, classes: list) -> np.ndarray:
         codes = np.full(len(values), -1, dtype=np.int64)
     missing = codes < 0
     if missing.any():
-        codes[missing] = pd.Index([str(c) for c in classes]).get_indexer(_label_keys(values[missing]))
+        codes[missing] = pd.Index(label_keys(classes)).get_indexer(label_keys(values[missing]))
     return codes
-
-
-def _label_keys(y) -> np.ndarray:
-    values = np.asarray(y, dtype=object)
-    return np.array([str(v.item() if isinstance(v, np.generic) else v) for v in values], dtype=object)
 
 
 def _category_strings(s: pd.Series) -> pd.Series:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from tuneup.data.labels import label_keys
+from tuneup.diagnose.ladder import RUNGS
 from tuneup.errors.metrics import Metric, get_metric
 from tuneup.exceptions import UserError
 
@@ -73,26 +75,11 @@ class MetricInputs:
         return MetricInputs(self.task, self.y[idx], self.pred[idx], pick(self.proba), self.ids[idx])
 
 
-def _keys(values) -> np.ndarray:
-    """Labels as strings (numpy scalars by their Python value), each distinct label converted once: a
-    Python loop over 100,000 Arrow strings took most of a second (bench/report.py)."""
-    def key(v) -> str:
-        return str(v.item() if isinstance(v, np.generic) else v)
-
-    if not hasattr(values, "dtype"):  # a list (of classes): short
-        return np.array([key(v) for v in values], dtype=object)
-    codes, uniques = pd.factorize(values)  # missing values: -1, converted one by one as they are
-    keys = np.array([key(v) for v in uniques] + [""], dtype=object)[codes]
-    missing = codes < 0
-    if missing.any():
-        keys[missing] = [key(v) for v in np.asarray(values, dtype=object)[missing]]
-    return keys
-
-
 def _codes(values, classes: list[str], what: str) -> np.ndarray:
-    codes = pd.Index(classes).get_indexer(_keys(values)).astype(np.int64)
+    keys = label_keys(values)
+    codes = pd.Index(classes).get_indexer(keys).astype(np.int64)
     if (codes < 0).any():
-        bad = pd.unique(_keys(values)[codes < 0])[:5]
+        bad = pd.unique(keys[codes < 0])[:5]
         raise UserError(f"predictions: {what} holds labels {list(bad)} that are not among the classes {classes[:12]}")
     return codes
 
@@ -112,7 +99,7 @@ def metric_inputs(predictions: pd.DataFrame, task: str, classes: list | None = N
             if len(seen) != 2:
                 raise UserError("binary predictions show only one class; pass classes (the run's encoder.classes)")
             classes = sorted(seen, key=lambda v: (str(type(v)), v))
-        keys = list(_keys(classes))
+        keys = list(label_keys(classes))
         y = _codes(predictions["y_true"], keys, "y_true")
         pred = _codes(predictions["y_pred"], keys, "y_pred")
         return MetricInputs(task, y, pred, predictions["score"].to_numpy(np.float64), ids)
@@ -331,6 +318,21 @@ def error_interval(predictions: pd.DataFrame, metric: Metric | str, task: str, c
     data = metric_inputs(predictions, task, classes)
     samples = bootstrap_errors(metric, data, resamples, seed)
     return percentile_interval(point_error(metric, data), samples, confidence, "bootstrap", len(data))
+
+
+def split_seed(seed: int, split: str) -> int:
+    """The bootstrap seed of one split's interval: a split's own (two splits of one size are not resampled
+    alike), and the same in every command."""
+    return seed + RUNGS.index(split) - 1  # train 0, train_dev 1, dev 2, test 3
+
+
+def split_interval(run, split: str, settings=None) -> Interval:
+    """`run`'s error on `split` with its bootstrap interval at the `diagnose:` settings (default: the run's
+    own): the one interval of that number, which diagnose, errors and improve all show."""
+    settings = run.config.diagnose if settings is None else settings
+    s = run.summary
+    return error_interval(run.predictions(split), s["metric"], s["task"], run.encoder.classes, settings.resamples,
+                          settings.confidence, split_seed(settings.seed, split))
 
 
 # ---- two models on the same examples ----------------------------------------------------------------

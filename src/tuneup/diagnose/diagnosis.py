@@ -21,7 +21,7 @@ from tuneup import _progress
 from tuneup.config import Diagnose
 from tuneup.diagnose import evidence
 from tuneup.diagnose import ladder as lad
-from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs
+from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs, split_seed
 from tuneup.diagnose.checks import Check, training_checks
 from tuneup.diagnose.evidence import Evidence
 from tuneup.train.lr_range import LRRange
@@ -29,6 +29,7 @@ from tuneup.diagnose.mismatch import Mismatch
 from tuneup.diagnose.recipe import Context, Remedy, remedies
 from tuneup.diagnose.uncertainty import Measured, gap_interval, interval_of
 from tuneup.errors.metrics import Metric, get_metric
+from tuneup import runs as rd
 from tuneup.runs import Run
 
 VERDICTS = ("did_not_learn", *lad.GAPS, "ok")
@@ -160,14 +161,14 @@ def measure_rungs(run: Run, metric: Metric, settings: Diagnose) -> dict[str, Mea
     rows = sum(summary.get("data", {}).get("split_sizes", {}).get(r, 0) for r in booted)
     long = rows * settings.resamples >= BOOTSTRAP_SAYS_SO  # seconds of resampling: said, with progress
     with _progress.task(f"bootstrap intervals of {run.name}'s ladder", total=len(booted)) if long else nullcontext() as bar:
-        for i, rung in enumerate(lad.RUNGS[1:]):
+        for rung in lad.RUNGS[1:]:
             if rung in folds:
                 f = folds[rung]
                 errors = np.asarray(f["errors"], dtype=float)
                 out[rung] = Measured(f["mean_error"], errors, "folds", len(errors), ratio)
             elif summary["ladder"].get(rung) is not None:
                 data = metric_inputs(run.predictions(rung), summary["task"], run.encoder.classes)
-                draws = bootstrap_errors(metric, data, settings.resamples, settings.seed + i)
+                draws = bootstrap_errors(metric, data, settings.resamples, split_seed(settings.seed, rung))
                 out[rung] = Measured(summary["ladder"][rung], draws, "bootstrap", len(data))
                 if bar is not None:
                     bar.advance(note=f"{rung.replace('_', '-')}: {len(data):,} examples x {settings.resamples} resamples")
@@ -214,7 +215,7 @@ def baseline_predictions(run: Run, name: str, split: str):
     """A baseline's predictions on `split`, when the run kept them (same columns as the network's)."""
     import pandas as pd
 
-    path = run.path / "baselines" / name / f"{split}.parquet"
+    path = run.path / rd.baseline_file(name, split)
     return pd.read_parquet(path) if path.exists() else None
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tuneup.train.loop import LEARNED
+from tuneup import runs as rd
 from tuneup.exceptions import UserError
+from tuneup.train.loop import LEARNED
 
 
 @dataclass
@@ -49,9 +50,8 @@ def _best_train(history: list[dict]) -> dict[str, Any] | None:
 def _checks(run) -> tuple[float | None, list[str]]:
     """The domain classifier's AUC and the measured image differences from the run's check.json."""
     from tuneup._io import read_json
-    from tuneup.checks import CHECK_FILE
 
-    path = run.path / CHECK_FILE
+    path = run.path / rd.CHECK
     if not path.exists():
         return None, []
     try:

@@ -21,6 +21,7 @@ import numpy as np
 
 from tuneup import _progress
 from tuneup.data.split import Splits
+from tuneup import runs as rd
 from tuneup.runs import SUMMARY, Run
 
 FOLD_SPLITS = ("train", "train_dev", "dev")
@@ -45,7 +46,7 @@ def run_folds(parent: Path, prepared, cfg, progress: bool = True) -> dict:
     runs = []
     for i in range(k * repeats):
         repeat, fold = divmod(i, k)
-        path = Path(parent) / "folds" / f"fold-{i}"
+        path = Path(parent) / rd.fold_dir(i)
         if (path / SUMMARY).exists():
             runs.append(Run(path))
             continue

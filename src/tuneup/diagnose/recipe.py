@@ -389,7 +389,7 @@ def _toward_target(ctx: Context, mm: Mismatch) -> Remedy | None:
     """The measured augmentations, relative to what the config already has: a transform it lacks is added
     as measured; one it has at least as strong as measured is made 1.5x stronger (to the caps); one it has
     weaker is raised to the measured magnitude. None when every transform is already at its cap."""
-    from tuneup.data.augment import MAGNITUDE_CAPS, TRANSFORMS, parse_specs
+    from tuneup.data.transforms import MAGNITUDE_CAPS, TRANSFORMS, parse_specs
 
     current = parse_specs(ctx.cfg.train.augment)
     have = dict(current)

@@ -1,4 +1,4 @@
-"""The shape of `tuneup diagnose RUN --json` (DESIGN.md's, plus intervals), as a JSON Schema.
+"""The shape of `tuneup diagnose RUN --json` (the ladder, gaps, verdict and remedies, with intervals), as a JSON Schema.
 
 Scripts and the improve loop can rely on these keys; anything else in the document may grow."""
 from __future__ import annotations

@@ -6,7 +6,7 @@ reuse (Ship's per-slice check, the report's images) are exported here and load o
 """
 from __future__ import annotations
 
-from tuneup._callable import lazy_exports, make_callable
+from tuneup._lazy import lazy_exports, make_callable
 
 _EXPORTS = {
     "errors": "report", "analyse": "report", "ErrorReport": "report",

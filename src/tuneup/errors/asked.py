@@ -7,8 +7,7 @@ from pathlib import Path
 
 from tuneup._io import read_json, write_json
 from tuneup.exceptions import DataError
-
-FILE = "slices.json"
+from tuneup.runs import SLICES as FILE
 
 
 def asked_slices(run_path: str | Path) -> list[str]:

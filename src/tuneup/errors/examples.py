@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tuneup.data.labels import label_keys
 from tuneup.errors.measure import Measure, measure_for, per_example
 from tuneup.errors.metrics import Metric, get_metric
 from tuneup.exceptions import DataError, listing
@@ -191,7 +192,7 @@ def class_codes(values: pd.Series, classes: list) -> np.ndarray:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     index = pd.Index(classes).get_indexer(uniques)
     if (index < 0).any():
-        index = pd.Index([str(c) for c in classes]).get_indexer(pd.Index(uniques).astype(str))
+        index = pd.Index(label_keys(classes)).get_indexer(label_keys(uniques))
     if (index < 0).any() or (codes < 0).any():
         bad = [str(u) for u, i in zip(uniques, index) if i < 0][:5] or ["(missing)"]
         raise DataError(f"labels {listing(bad)} are not among the run's classes: {listing(classes)}")
@@ -201,7 +202,7 @@ def class_codes(values: pd.Series, classes: list) -> np.ndarray:
 def _label_sets(values: pd.Series, labels: list) -> np.ndarray:
     """'a|b' strings (as the predictions file holds multilabel targets) -> (N, L) 0/1."""
     parts = values.fillna("").astype(str).reset_index(drop=True).str.split("|").explode()
-    codes = pd.Index([str(x) for x in labels]).get_indexer(parts)
+    codes = pd.Index(label_keys(labels)).get_indexer(parts)
     out = np.zeros((len(values), len(labels)), dtype=np.int8)
     known = codes >= 0
     out[parts.index.to_numpy()[known], codes[known]] = 1
@@ -215,7 +216,7 @@ def _probabilities(frame: pd.DataFrame, task: str, classes: list) -> np.ndarray 
     # that precision's tolerance, and float32 softmax outputs widened to float64 would fail it
     if task == "binary":
         return _floats(frame["score"].to_numpy()) if "score" in frame else None
-    cols = [f"p:{c}" for c in classes]
+    cols = [f"p:{k}" for k in label_keys(classes)]
     if not all(c in frame for c in cols):
         return None
     return _floats(frame[cols].to_numpy())

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import metrics as skm
 
+from tuneup._lazy import LazyImport
 from tuneup.exceptions import ConfigError, did_you_mean
+
+skm = LazyImport("sklearn.metrics")  # a config names its metric: validating it must not import scikit-learn
 
 # Every metric takes (y_true, y_pred, proba) for one task:
 #   binary:     y (N,) in {0, 1};      proba (N,) = P(class 1)

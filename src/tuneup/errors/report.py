@@ -231,6 +231,11 @@ def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Pat
                          _train_counts(run), choose, top, bins, seed, split, run.name, clock=clock, more_by=more_by)
         bar.advance(note="analysed")
     report.path = str(run.path)
+    if _is_the_metric(examples):  # the number diagnose shows: its interval, not a second one
+        from tuneup.diagnose.bootstrap import split_interval
+
+        iv = split_interval(run, split)
+        report.error_ci = (iv.low, iv.high)
     if examples.task == "binary":
         report.threshold_in_use = describe(load_threshold(run.path))
     if split == "test":
@@ -247,6 +252,13 @@ def errors(run, split: str = "dev", by: list[str] | None = None, tags: str | Pat
         with clock.stage("sample"):
             report.sample = write_sample(examples, sample, run.path / SAMPLE_FOLDER, split, seed)
     return report
+
+
+def _is_the_metric(examples: Examples) -> bool:
+    """The headline error is the run's own metric's error (accuracy, RMSE, MAE, MSE, R²), not a stand-in
+    that adds up over examples (the error rate under F1)."""
+    name = examples.metric.name
+    return name in ("accuracy", "rmse", "mae", "mse", "r2") and (examples.task == "regression") == (name != "accuracy")
 
 
 def _train_counts(run) -> dict[str, int] | None:

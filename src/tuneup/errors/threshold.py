@@ -18,8 +18,8 @@ import numpy as np
 from tuneup._io import read_json, write_json
 from tuneup.errors.curve import BinaryCurve
 from tuneup.exceptions import UserError
+from tuneup.runs import THRESHOLD
 
-FILE = "threshold.json"
 OBJECTIVES = ("f1", "precision", "recall", "accuracy", "balanced_accuracy")
 CURVE_POINTS = 41
 # the run's metrics that a threshold chosen on dev improves; accuracy is not among them: for probabilities
@@ -127,7 +127,7 @@ def save_threshold(run_path: str | Path, choice: Threshold, run_name: str = "", 
     record = {k: v for k, v in choice.to_dict().items() if k != "curve"}
     record.update({"run": run_name, "chosen_by": by,
                    "chosen": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
-    return write_json(Path(run_path) / FILE, record)
+    return write_json(Path(run_path) / THRESHOLD, record)
 
 
 def describe(record: dict | None) -> str:
@@ -142,5 +142,5 @@ def describe(record: dict | None) -> str:
 
 
 def load_threshold(run_path: str | Path) -> dict | None:
-    path = Path(run_path) / FILE
+    path = Path(run_path) / THRESHOLD
     return read_json(path) if path.exists() else None

@@ -13,7 +13,7 @@ import numpy as np
 
 from tuneup import runs as rd
 from tuneup.data.split import Splits
-from tuneup.diagnose.bootstrap import error_interval
+from tuneup.diagnose.bootstrap import split_interval
 from tuneup.exceptions import UserError
 from tuneup.improve.result import FinalEvaluation
 from tuneup.models.families import is_family
@@ -27,8 +27,7 @@ def retrain_on_train_and_dev(chosen: rd.Run, name: str, progress: bool = True) -
     on_both = _train_and_dev(chosen, cfg)
     run = _train(on_both, name, progress, {"trained_on": "train+dev", "retrain_of": chosen.name})
     s = run.summary
-    test = error_interval(run.predictions("test"), s["metric"], s["task"], run.encoder.classes,
-                          cfg.diagnose.resamples, cfg.diagnose.confidence, cfg.diagnose.seed)
+    test = split_interval(run, "test", cfg.diagnose)
     return FinalEvaluation(run.name, chosen.name, cfg.train.epochs, test, s["test_evaluations"],
                            str(run.root / rd.LEDGER))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tuneup.config import Diagnose
-from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, error_interval
+from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, split_interval
 from tuneup.runs import Run
 from tuneup.train.loop import LEARNED
 
@@ -42,8 +42,7 @@ def judge_one(incumbent: Run, candidate: Run, settings: Diagnose, k: int, fmt) -
     """`candidate` against `incumbent`, at a confidence widened for the `k` candidates of its step.
     `fmt(value, unit=True, signed=False)` writes an error difference in points or the target's units."""
     s = candidate.summary
-    dev = error_interval(candidate.predictions("dev"), s["metric"], s["task"], candidate.encoder.classes,
-                         settings.resamples, settings.confidence, settings.seed)
+    dev = split_interval(candidate, "dev", settings)
     confidence = step_confidence(settings, k)
     diff = error_difference(incumbent, candidate, "dev", settings.resamples, confidence, settings.seed)
     sizes = (s["training"].get("parameters"), incumbent.summary["training"].get("parameters"))

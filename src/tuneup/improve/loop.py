@@ -31,13 +31,13 @@ from tuneup import _progress
 from tuneup import runs as rd
 from tuneup._io import write_json
 from tuneup.config import Config, load_config
-from tuneup.diagnose.bootstrap import error_difference, error_interval
+from tuneup.diagnose.bootstrap import error_difference, split_interval
 from tuneup.diagnose.diagnosis import Diagnosis, diagnose
 from tuneup.exceptions import UserError
 from tuneup.improve.budget import Budget
 from tuneup.improve.candidates import plan_step
 from tuneup.improve.judge import Judgement, judge_one, pick
-from tuneup.improve.result import IMPROVE_JSON, ImproveResult, Step, Tried
+from tuneup.improve.result import ImproveResult, Step, Tried
 from tuneup.improve.training import CandidateTrainer, Trained
 from tuneup.render import GAP_LABELS, fmt_error, interval_text
 from tuneup.sweep.candidate import train_candidate
@@ -132,7 +132,7 @@ class _Loop:
         self.settings = start.config.diagnose  # confidence, resamples and seed of every interval
         summary, dev = start.summary, self._dev(start)
         self.result = ImproveResult(
-            session=session_dir.name, path=session_dir / IMPROVE_JSON, name=start.config.name,
+            session=session_dir.name, path=session_dir / rd.IMPROVE, name=start.config.name,
             metric=summary["metric"], error_of=summary["error_of"], error_in_units=summary["error_in_units"],
             start=start.name, start_reused=reused, start_dev=dev, best=start.name, best_dev=dev, changes={},
             steps=[], stopped="", budget={},
@@ -254,9 +254,7 @@ class _Loop:
 
     # ---- the record ----------------------------------------------------------------------------------
     def _dev(self, run: rd.Run):
-        s, st = run.summary, self.settings
-        return error_interval(run.predictions("dev"), s["metric"], s["task"], run.encoder.classes, st.resamples,
-                              st.confidence, st.seed)
+        return split_interval(run, "dev", self.settings)
 
     def _conclude(self, diag: Diagnosis) -> None:
         r, st = self.result, self.settings

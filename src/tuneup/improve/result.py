@@ -10,8 +10,6 @@ from typing import Any
 from tuneup.diagnose.bootstrap import ErrorDifference, Interval
 from tuneup.diagnose.diagnosis import Diagnosis
 
-IMPROVE_JSON = "improve.json"
-
 
 def _d(value: Any) -> Any:
     return None if value is None else value.to_dict()

@@ -15,7 +15,7 @@ from tuneup.config import Config
 from tuneup.diagnose.recipe import Remedy, _aug_name
 
 AUGMENT_SCALES = (1.0, 0.5, 1.5)
-from tuneup.data.augment import MAGNITUDE_CAPS
+from tuneup.data.transforms import MAGNITUDE_CAPS
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from tuneup.improve.candidates import Candidate
 from tuneup.sweep.batch import ensemble_key, fit_together, write_member
 from tuneup.sweep.candidate import train_candidate
 
-CANDIDATE_FILE = "improve-candidate.json"
 
 
 @dataclass
@@ -103,7 +102,7 @@ class CandidateTrainer:
 
     def _record(self, t: Trained, step: int) -> Trained:
         c = t.candidate
-        write_json(t.run.path / CANDIDATE_FILE, {
+        write_json(t.run.path / rd.CANDIDATE, {
             "session": self.session, "step": step, "remedy": c.remedy.to_dict(), "strength": c.strength.to_dict(),
             "resplit": c.resplit, "ensemble": t.ensemble})
         return t

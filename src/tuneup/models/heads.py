@@ -1,4 +1,4 @@
-"""Task heads: the output activation and the loss follow from the task (DESIGN.md).
+"""Task heads: the output activation and the loss follow from the task.
 
     binary      one logit   sigmoid   BCE with logits (pos_weight for skewed data)
     multiclass  C logits    softmax   cross-entropy (class weights; soft targets for mixup)

@@ -9,7 +9,7 @@ The package is callable (`tuneup.report(run)`), like `tuneup.errors`, so its mod
 """
 from __future__ import annotations
 
-from tuneup._callable import lazy_exports, make_callable
+from tuneup._lazy import lazy_exports, make_callable
 
 _EXPORTS = {  # never a module's own name: once imported, the module would stand where the function should
     "write_report": "page", "REPORT_FILE": "page", "ReportData": "data", "load": "data",

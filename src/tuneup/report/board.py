@@ -28,7 +28,7 @@ from typing import Any
 from tuneup import _progress
 from tuneup.diagnose.ladder import gaps
 from tuneup.exceptions import UserError, counted
-from tuneup.runs import CONFIG, SUMMARY, TENSORBOARD, Run, _flatten, default_runs_dir
+from tuneup.runs import CONFIG, FOLDS, SUMMARY, TENSORBOARD, Run, _flatten, default_runs_dir
 
 SUFFIX = ".hparams"  # the event file's name ends so: found again, and replaced, by it
 SKIPPED = ("name", "runs_dir")  # differ by design, or say nothing about the model
@@ -90,9 +90,9 @@ def finished_runs(root: Path) -> list[Run]:
     """Finished runs in `root` (a runs folder, or one run folder), K-fold models included."""
     root = Path(root)
     if (root / CONFIG).exists():
-        candidates = [root, *root.glob("folds/*")]
+        candidates = [root, *root.glob(f"{FOLDS}/*")]
     else:
-        candidates = [p.parent for p in root.glob(f"*/{SUMMARY}")] + [p.parent for p in root.glob(f"*/folds/*/{SUMMARY}")]
+        candidates = [p.parent for p in root.glob(f"*/{SUMMARY}")] + [p.parent for p in root.glob(f"*/{FOLDS}/*/{SUMMARY}")]
     return [Run(p) for p in sorted(candidates) if (p / SUMMARY).exists() and (p / CONFIG).exists()]
 
 
@@ -155,7 +155,7 @@ class RunLinks:
             name = run.resolve().name
             if (run / TENSORBOARD).is_dir():
                 out[name] = (run / TENSORBOARD).resolve()
-            for fold in sorted(run.glob(f"folds/*/{TENSORBOARD}")):
+            for fold in sorted(run.glob(f"{FOLDS}/*/{TENSORBOARD}")):
                 out[f"{name} {fold.parent.name}"] = fold.resolve()
         return out
 

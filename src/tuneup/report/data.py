@@ -14,9 +14,8 @@ from tuneup import _progress
 from tuneup._io import read_json
 from tuneup.exceptions import UserError
 from tuneup.render import fmt_error
-from tuneup.runs import Run
+from tuneup.runs import CHECK, IMPROVE, MONITOR, SWEEP, TRIAL, Run, sweep_file
 
-MONITOR, CHECK, IMPROVE, TRIAL = "monitor.json", "check.json", "improve.json", "trial.json"
 THUMB = 96  # pixels per side of a top-loss image
 
 
@@ -159,10 +158,10 @@ def _sweep(run: Run, d: ReportData) -> dict | None:
     """The sweep this run was a trial of: named by the trial's trial.json, else found by its run name."""
     trial = _json(run.path / TRIAL, d)
     if trial and trial.get("study"):
-        found = _json(run.root / f"{trial['study']}.sweep.json", d)
+        found = _json(run.root / sweep_file(trial["study"]), d)
         if found:
             return found
-    return _in_runs_folder(run, "*.sweep.json", d)
+    return _in_runs_folder(run, f"*{SWEEP}", d)
 
 
 def _in_runs_folder(run: Run, pattern: str, d: ReportData) -> dict | None:

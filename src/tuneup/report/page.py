@@ -16,8 +16,7 @@ from tuneup import __version__
 from tuneup._io import write_text
 from tuneup.report import html as h
 from tuneup.report.data import ReportData, load
-
-REPORT_FILE = "report.html"
+from tuneup.runs import REPORT as REPORT_FILE
 
 
 @cache

@@ -74,12 +74,12 @@ def export(run, out: str | Path | None = None, format: str = "onnx", int8: bool 
            prune: float | None = None, web: bool = False, tolerance: float = 0.01, min_slice: int = 30,
            prune_epochs: int = 3) -> Export:
     """Export a finished run; see the module docstring for what the folder holds."""
-    from tuneup.runs import Run
+    from tuneup.runs import EXPORT, Run
 
     run = Run.open(run)
     _check_options(run, format, int8, prune, web, tolerance)
     summary = run.summary  # raises for an unfinished run
-    out = Path(out) if out is not None else run.path / "export"
+    out = Path(out) if out is not None else run.path / EXPORT
     options = {"format": format, "int8": int8, "prune": prune, "web": web, "tolerance": tolerance,
                "min_slice": min_slice, "prune_epochs": prune_epochs}  # kept in metadata.json: to make it again
     steps = 3 + int(int8) + 2 * int(prune is not None) + int(web)
@@ -113,12 +113,13 @@ def _build(run, summary, tmp: Path, options: dict[str, Any], bar) -> dict:
     enc, threshold = run.encoder, run.head().threshold
     data = eval_set(run, "dev")
     if run.family is not None:  # a scikit-learn model: its run already holds the whole graph
-        from tuneup.models.families.artifact import ONNX_FILE, reference_outputs
+        from tuneup.models.families.artifact import reference_outputs
+        from tuneup.runs import FAMILY_MODEL
 
         expected = reference_outputs(run, data.ids)
         bar.advance(note="dev inputs and scikit-learn's outputs")
         shutil.copyfile(run.path / ENCODER, tmp / ENCODER)
-        files = {"fp32": Path(shutil.copyfile(run.path / ONNX_FILE, tmp / FILES["fp32"]))}
+        files = {"fp32": Path(shutil.copyfile(run.path / FAMILY_MODEL, tmp / FILES["fp32"]))}
         return _finish(run, summary, tmp, files, data, expected, "scikit-learn", threshold, options, {}, bar)
     module = graph.InferenceModule(run.load_model(), enc)
     expected = graph.torch_outputs(module, data.feeds)
@@ -299,13 +300,15 @@ def _remove_leftovers(out: Path) -> None:
 def ensure_export(run) -> Export:
     """The run's export folder, made again when it is missing or older than what it was made from (weights,
     encoder, a threshold chosen since), with every variant it held: a re-export never drops one."""
-    folder = run.path / "export"
+    from tuneup.runs import EXPORT, MODEL, THRESHOLD
+
+    folder = run.path / EXPORT
     if not (folder / METADATA).exists():
         _progress.info(f"{run.name} has no ONNX export yet: exporting it to {folder}")
         return export(run, folder)
     found = Export.open(folder)
     made = (folder / METADATA).stat().st_mtime
-    sources = [run.path / name for name in ("model.safetensors", ENCODER, "threshold.json")]
+    sources = [run.path / name for name in (MODEL, ENCODER, THRESHOLD)]
     fresh = all(not p.exists() or p.stat().st_mtime <= made for p in sources)
     if fresh and found.metadata.get("model_version") == run.name and "fp32" in found.metadata.get("files", {}):
         return found

@@ -28,6 +28,7 @@ from tuneup.ship.ab import CANDIDATE, PRIMARY, Router
 from tuneup.ship.bundle import Bundle
 from tuneup.ship.http import RequestError
 from tuneup.ship.uploads import MAX_PIXELS, MAX_REQUEST_PIXELS
+from tuneup.runs import SERVE_LOGS
 
 log = logging.getLogger("tuneup.serve")
 PAGE = "page"
@@ -68,7 +69,7 @@ def api_key_from_env(var: Optional[str]) -> Optional[str]:
 
 
 def log_folder(primary: Bundle, options: ServeOptions) -> Path:
-    return Path(options.log_dir) if options.log_dir else primary.runs_dir / "serve-logs" / primary.version
+    return Path(options.log_dir) if options.log_dir else primary.runs_dir / SERVE_LOGS / primary.version
 
 
 def create_app(primary: Bundle, candidate: Optional[Bundle] = None, options: Optional[ServeOptions] = None):

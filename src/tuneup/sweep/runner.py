@@ -32,11 +32,11 @@ from tuneup.sweep.candidate import Candidate, train_candidate
 from tuneup.sweep.result import SweepResult, summarize
 from tuneup.sweep.space import Space, default_space, load_space
 from tuneup.sweep.storage import StorageURL, open_storage, resolve
+from tuneup import runs as rd
 from tuneup.runs import Run
 
 PRUNERS = ("median", "hyperband", "none")
 BACKENDS = ("optuna", "ray")
-TRIAL_FILE = "trial.json"
 CAUGHT = (TrainingError, ConfigError)  # a trial fails for these and the sweep goes on
 
 
@@ -223,7 +223,7 @@ def record(number: int, trial, c: Candidate, values: dict, setup: Setup, retry_o
     trial.set_user_attr("epochs", c.epochs)
     if c.stopped_at is not None:
         trial.set_user_attr("stopped_at", c.stopped_at)
-    write_json(c.run.path / TRIAL_FILE, {
+    write_json(c.run.path / rd.TRIAL, {
         "study": setup.study, "storage": setup.storage_shown, "trial": number,
         "state": "pruned" if c.stopped_at is not None else "complete", "params": values,
         "dev_error": c.dev_error, "epochs": c.epochs, "pruned_after_epoch": c.stopped_at, "retries_trial": retry_of,
@@ -236,7 +236,7 @@ def finish(setup: Setup, st, sp: Space, cfg: Config, backend: str, notes: list[s
 
     result = summarize(st, sp, setup.trials, backend, setup.storage_shown, cfg.runs_path(),
                        get_metric(cfg.metric, cfg.task), notes)
-    path = cfg.runs_path() / f"{setup.study}.sweep.json"
+    path = cfg.runs_path() / rd.sweep_file(setup.study)
     result.path = str(path)
     write_json(path, result.to_dict())
     return result

@@ -344,8 +344,9 @@ FAMILY_SPACES: dict[str, dict[str, Any]] = {
 
 
 def default_space(cfg: Config, kind: str, n_train: int) -> Space:
-    """The classic levers (DESIGN.md, step 4) at ranges that suit small and medium models; for the
-    scikit-learn families (model.kind linear, hgb) their own knobs."""
+    """The classic levers (learning rate, weight decay, batch size, dropout, batch norm, width, depth) at
+    ranges that suit small and medium models; for the scikit-learn families (model.kind linear, hgb) their
+    own knobs."""
     if kind in FAMILY_SPACES:
         params = {k: parse_param(k, v, "default space") for k, v in FAMILY_SPACES[kind].items()}
         return _space(params, "default space", cfg, kind)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuneup.exceptions import UserError
+from tuneup.runs import SWEEPS_DB
 
-EMBEDDED_DB = "sweeps.db"
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_TIMEOUT_S = 60  # a worker waits this long for another's write before "database is locked"
 CONNECT_TIMEOUT_S = 10  # an unreachable server fails within this, instead of hanging
@@ -47,7 +47,7 @@ class StorageURL:
 def resolve(url: str | None, runs_dir: Path) -> StorageURL:
     """The storage to use: `url`, a path to a SQLite file, or the embedded `<runs_dir>/sweeps.db`."""
     if not url:
-        path = (Path(runs_dir) / EMBEDDED_DB).resolve()
+        path = (Path(runs_dir) / SWEEPS_DB).resolve()
         return StorageURL(f"sqlite:///{path}", f"sqlite:///{path}", True)
     if "://" not in url:  # a plain path to a SQLite file
         if Path(url).suffix not in SQLITE_SUFFIXES:

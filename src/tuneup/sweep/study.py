@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneup import _progress
+from tuneup import runs as rd
 from tuneup._io import alive
 from tuneup.config import Config
 from tuneup.exceptions import UserError
@@ -200,9 +201,9 @@ def folder_for(trial, study_name: str, runs_dir: Path) -> tuple[str, Path | None
     the study, is adopted as it is: its summary names it.)"""
     if retried_from(trial) is not None:
         old = trial.user_attrs.get(RUN_ATTR)
-        if old and Path(old, "config.yaml").exists():
+        if old and Path(old, rd.CONFIG).exists():
             old = Path(old)
-            if (old / "summary.json").exists():
+            if (old / rd.SUMMARY).exists():
                 return old.name, old
             new = old.with_name(folder_name(study_name, trial.number, old.parent))
             os.rename(old, new)

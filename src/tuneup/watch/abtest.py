@@ -59,7 +59,7 @@ def ab_test(scorer: Scorer, arms: dict[str, tuple[Outcomes, list[str], int]], se
     rng = np.random.default_rng(settings.seed)
     a, b = arms["primary"][0], arms["candidate"][0]
     built = {v: Arm(v, arms[v][1], arms[v][2], len(arms[v][0]),
-                    estimate(scorer, arms[v][0], settings.alpha, settings.bootstrap, rng)) for v in ARMS}
+                    estimate(scorer, arms[v][0], 1 - settings.alpha, settings.bootstrap, rng)) for v in ARMS}
     d = difference(scorer, a, b, settings.alpha, settings.bootstrap, rng)
     base = built["primary"].estimate.value
     relative = scorer.metric.error_in_units and base is not None

@@ -16,7 +16,8 @@ import pandas as pd
 from tuneup._io import write_with
 from tuneup.exceptions import DataError, listing, shown
 from tuneup.watch.log import PredictionLog, append_feedback, read_log
-from tuneup.watch.scoring import Scorer, label_key, label_keys
+from tuneup.data.labels import label_key, label_keys
+from tuneup.watch.scoring import Scorer
 
 CONFIDENCE_EDGES = (0.6, 0.8, 0.95)
 CONFIDENCE_NAMES = ("<0.6", "0.6-0.8", "0.8-0.95", ">=0.95")

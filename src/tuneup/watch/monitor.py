@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup import _progress
+from tuneup import runs as rd
 from tuneup.config import Watch
 from tuneup.exceptions import ConfigError, DataError
 from tuneup.watch import drift as drift_
@@ -23,10 +24,10 @@ from tuneup.watch.log import PredictionLog, read_log
 from tuneup.watch.nextgen import export_new_data
 from tuneup.watch.performance import LivePerformance, live_performance
 from tuneup.watch.report import MonitorReport
-from tuneup.watch.scoring import Scorer, label_keys
+from tuneup.data.labels import label_keys
+from tuneup.watch.scoring import Scorer
 from tuneup.watch.windows import Windows, cut
 
-REPORT_FILE = "monitor.json"
 
 
 def monitor(run, log: str | Path, since: str | pd.Timestamp | None = None, *, window: str | None = None,
@@ -197,6 +198,6 @@ def _save(run, report: MonitorReport) -> None:
     from tuneup._io import write_json
 
     try:
-        write_json(run.path / REPORT_FILE, report.to_dict())
+        write_json(run.path / rd.MONITOR, report.to_dict())
     except OSError as e:  # a read-only run folder: the report on screen is what matters
-        _progress.warn(f"could not keep the report in {run.path / REPORT_FILE} ({e.strerror})")
+        _progress.warn(f"could not keep the report in {run.path / rd.MONITOR} ({e.strerror})")

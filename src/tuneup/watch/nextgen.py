@@ -24,7 +24,7 @@ import pandas as pd
 from tuneup._io import write_with
 from tuneup.exceptions import DataError
 from tuneup.watch.log import PredictionLog
-from tuneup.watch.scoring import label_keys
+from tuneup.data.labels import label_keys
 
 
 @dataclass
@@ -49,7 +49,7 @@ def export_new_data(log: PredictionLog, run, out: str | Path) -> NewData:
     last = log.predictions.iloc[rows].drop_duplicates("request_id", keep="last").index.to_numpy()
     p = log.predictions.loc[last]
     labels = p["label"].to_numpy(dtype=object)
-    known = {str(k) for k in label_keys(pd.Series(run.encoder.classes, dtype=object))}
+    known = set(label_keys(run.encoder.classes))
     new = sorted({k for k in label_keys(p["label"]) if k is not None and k not in known}) \
         if run.encoder.task in ("binary", "multiclass") else []
     if "image" in log.inputs:

@@ -77,12 +77,12 @@ def live_performance(scorer: Scorer, dev: Outcomes, live: Outcomes, windows: Win
     """`live`: the labelled predictions of this run's model, in time order, cut by `windows`."""
     rng = np.random.default_rng(settings.seed)
     alpha, b = settings.alpha, settings.bootstrap
-    dev_est = estimate(scorer, dev, alpha, b, rng)
+    dev_est = estimate(scorer, dev, 1 - alpha, b, rng)
     tol = tolerance(scorer, scorer.error(dev_est.value), settings.performance_drop)
     counts = [windows.size(i) for i in range(len(windows))]
     judged = [i for i in range(len(windows)) if counts[i] >= settings.min_labels]
     level = alpha / (1 + len(judged))
-    live_est = estimate(scorer, live, alpha, b, rng)
+    live_est = estimate(scorer, live, 1 - alpha, b, rng)
     enough = len(live) >= settings.min_labels
     overall = _judge(scorer, dev, live, dev_est, tol, level, settings, rng) if enough else None
     rows = []
@@ -94,7 +94,7 @@ def live_performance(scorer: Scorer, dev: Outcomes, live: Outcomes, windows: Win
         span_rows = windows.rows(i)
         part = live.take(np.arange(span_rows.start, span_rows.stop))
         change, rise, p, worse = _judge(scorer, dev, part, dev_est, tol, level, settings, rng)
-        rows.append(WindowPerformance(span["start"], span["end"], len(part), estimate(scorer, part, alpha, b, rng),
+        rows.append(WindowPerformance(span["start"], span["end"], len(part), estimate(scorer, part, 1 - alpha, b, rng),
                                       rise, p, worse))
     change, rise, p_value, worse = overall or (None, None, None, False)
     notes = []

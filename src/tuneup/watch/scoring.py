@@ -7,29 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tuneup.data.labels import label_key, label_keys
 from tuneup.errors.metrics import Metric, get_metric
-
-
-def label_key(value: object) -> str | None:
-    """One text form per label, whatever JSON or CSV made of it: 3, 3.0 and "3" are the same class."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return str(value)
-
-
-def label_keys(values) -> np.ndarray:
-    values = pd.Series(values)
-    if pd.api.types.is_integer_dtype(values) and not values.isna().any():
-        return values.astype(np.int64).astype(str).to_numpy(dtype=object)
-    uniques = pd.unique(values.astype(object))
-    mapping = {u: label_key(u) for u in uniques if not (isinstance(u, float) and np.isnan(u))}
-    return values.astype(object).map(mapping).to_numpy(dtype=object)  # one label_key per distinct value
 
 
 @dataclass
@@ -54,8 +33,8 @@ class Scorer:
         self.encoder = run.encoder
         self.task = self.encoder.task
         self.metric: Metric = get_metric(run.summary["metric"], self.task)
-        self.classes = [str(c) for c in self.encoder.classes]
-        self.keys = [label_key(c) for c in self.encoder.classes]
+        self.classes = [label_key(c) for c in self.encoder.classes]
+        self.keys = self.classes
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.label_sep = run.config.data.label_sep
         self.threshold = run.head().threshold  # what the server applies (threshold.json when chosen)

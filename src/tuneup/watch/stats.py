@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
+from tuneup.errors.stats import wilson
 from tuneup.watch.scoring import Outcomes, Scorer
 
 BOOTSTRAP_ROWS = 20_000
@@ -50,34 +51,28 @@ def z(level: float) -> float:
     return float(stats.norm.ppf(level))
 
 
-def estimate(scorer: Scorer, o: Outcomes, alpha: float, resamples: int, rng: np.random.Generator) -> Estimate:
+def estimate(scorer: Scorer, o: Outcomes, confidence: float, resamples: int, rng: np.random.Generator) -> Estimate:
+    """The metric on `o` with its interval at `confidence`: Wilson's for a proportion, else the bootstrap's."""
     n = len(o)
     if n == 0:
         return Estimate(None, None, None, None, 0, "none")
     value = scorer.value(o)
     if scorer.is_proportion:
         k = int(scorer.correct(o).sum())
-        low, high = wilson(k, n, alpha)
+        low, high = (float(x) for x in wilson(k, n, confidence))
         return Estimate(value, low, high, math.sqrt(value * (1 - value) / n), n, "wilson")
     draws = bootstrap(scorer, o, resamples, rng)
     if len(draws) < 10:
         return Estimate(value, None, None, None, n, "none")
     se = float(np.std(draws, ddof=1)) * _scale(n)
     if n <= BOOTSTRAP_ROWS:
-        low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2])
+        tail = (1 - confidence) / 2
+        low, high = np.quantile(draws, [tail, 1 - tail])
     else:
-        low, high = value - z(1 - alpha / 2) * se, value + z(1 - alpha / 2) * se
+        low, high = value - z(0.5 + confidence / 2) * se, value + z(0.5 + confidence / 2) * se
     if scorer.metric.bounded:
         low, high = max(low, 0.0), min(high, 1.0)
     return Estimate(value, float(low), float(high), se, n, "bootstrap")
-
-
-def wilson(k: int, n: int, alpha: float) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n at level 1 - alpha (`tuneup.errors.stats.wilson`)."""
-    from tuneup.errors.stats import wilson as wilson_interval
-
-    low, high = wilson_interval(k, n, 1 - alpha)
-    return float(low), float(high)
 
 
 def bootstrap(scorer: Scorer, o: Outcomes, resamples: int, rng: np.random.Generator) -> np.ndarray:

@@ -8,6 +8,10 @@ first-class tuneup models (`model.kind: linear | hgb`), and the baselines every 
     artifact.py    model.onnx + model.json in the run folder, checked against the estimator's own outputs
     run.py         a family trained into a run folder (`workflow.run` calls `train_into` for these kinds)
 """
-from tuneup.models.families.estimators import FAMILIES, is_family
+from __future__ import annotations
 
-__all__ = ["FAMILIES", "is_family"]
+from tuneup._lazy import lazy_exports
+
+_EXPORTS = {"FAMILIES": "estimators", "is_family": "estimators"}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

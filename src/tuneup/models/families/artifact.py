@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from tuneup import __version__
+from tuneup import runs as rd
 from tuneup._io import read_json, write_json, write_with
+from tuneup.data.labels import label_keys
 from tuneup.models.heads import Outputs
 
-ONNX_FILE, META_FILE = "model.onnx", "model.json"
 TOLERANCE = 1e-4
 CHECKED = ("dev", "train_dev", "train")  # the first of these a run has is the split the check runs on
 
@@ -43,7 +44,7 @@ def save(path: Path, fitted, prepared, cfg, outputs: dict[str, Outputs]) -> dict
     model = to_onnx(fitted.estimator, fitted.family, enc)
     split = next(s for s in CHECKED if s in outputs)
     check = verify(model, prepared, split, outputs[split])
-    write_with(path / ONNX_FILE, lambda tmp: onnx.save(model, str(tmp)))
+    write_with(path / rd.FAMILY_MODEL, lambda tmp: onnx.save(model, str(tmp)))
     meta = {
         "format": "tuneup-family", "format_version": 1,
         "family": fitted.family, "task": enc.task,
@@ -51,12 +52,12 @@ def save(path: Path, fitted, prepared, cfg, outputs: dict[str, Outputs]) -> dict
         "scikit_learn_version": sklearn.__version__, "tuneup_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "parameters": parameters(fitted.estimator), "iterations": fitted.iterations,
-        "onnx": {"file": ONNX_FILE, "inputs": [i.name for i in model.graph.input],
+        "onnx": {"file": rd.FAMILY_MODEL, "inputs": [i.name for i in model.graph.input],
                  "output": model.graph.output[0].name, "opsets": {o.domain or "ai.onnx": o.version
                                                                   for o in model.opset_import}},
         "verification": check,
     }
-    write_json(path / META_FILE, meta)
+    write_json(path / rd.FAMILY_META, meta)
     return meta
 
 
@@ -108,10 +109,10 @@ def reference_outputs(run, ids: np.ndarray, split: str = "dev") -> np.ndarray:
         return frame["y_pred"].to_numpy(dtype=np.float64)
     if enc.task == "binary":
         return frame["score"].to_numpy(dtype=np.float64)
-    return frame[[f"p:{c}" for c in enc.classes]].to_numpy(dtype=np.float64)
+    return frame[[f"p:{k}" for k in label_keys(enc.classes)]].to_numpy(dtype=np.float64)
 
 
 def load_meta(run_path: Path) -> dict[str, Any] | None:
     """model.json of a family run, or None for a network's run."""
-    path = Path(run_path) / META_FILE
+    path = Path(run_path) / rd.FAMILY_META
     return read_json(path) if path.exists() else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from tuneup.errors import render as er
 from tuneup.report import html as h
-from tuneup.report.charts import Series, hbar_chart, heatmap, line_chart
+from tuneup.report.charts import Series, hbar_chart, line_chart
+from tuneup.report.charts.heatmap import heatmap
 from tuneup.report.data import ReportData
 
 MATRIX_CLASSES = 20  # more classes than this: the matrix of the classes with the most mistakes
