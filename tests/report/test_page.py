@@ -6,6 +6,7 @@ import base64
 import hashlib
 import html
 import re
+import shlex
 
 import numpy as np
 import pandas as pd
@@ -44,8 +45,10 @@ def test_the_ladder_is_the_summary_and_the_diagnosis(table_report, trained_table
     rung = diag.intervals["ladder"]["dev"]
     assert f"dev: {pct(s['ladder']['dev'])} (interval {pct(rung.low)} to {pct(rung.high)})" in tooltips(part["ladder"])
     shown = html.unescape(part["ladder"])
-    for remedy in diag.remedies:
-        assert remedy.action in shown and f"tuneup run CONFIG {set_flags(remedy.set)}" in shown
+    config = shlex.quote(str(trained_table_run.path / "config.yaml"))  # commands on the run's own config, as
+    for remedy in diag.remedies:                                         # the terminal prints them
+        assert remedy.action in shown and f"tuneup run {config} {set_flags(remedy.set)}" in shown
+    assert "tuneup run CONFIG" not in shown
 
 
 def test_baselines_and_training_curves_are_the_summary_and_history(table_report, trained_table_run):

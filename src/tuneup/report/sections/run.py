@@ -4,6 +4,7 @@ Section, or None when it has nothing to show."""
 from __future__ import annotations
 
 import math
+import shlex
 
 from tuneup.exceptions import counted
 from tuneup.render import (DIAGNOSIS_COLUMNS, GAP_LABELS, RUNG_LABELS, _against, _diagnosis_cells, _signed,
@@ -11,6 +12,7 @@ from tuneup.render import (DIAGNOSIS_COLUMNS, GAP_LABELS, RUNG_LABELS, _against,
 from tuneup.report import html as h
 from tuneup.report.charts import Gap, LadderChart, Mark, Rung, Series, ladder_chart, line_chart
 from tuneup.report.data import ReportData
+from tuneup.runs import CONFIG
 
 SPLIT_COLORS = {"human": "#7f7f7f", "train": "#1f77b4", "train_dev": "#9467bd", "dev": "#d62728",
                 "test": "#2ca02c"}
@@ -87,7 +89,7 @@ def ladder(d: ReportData) -> h.Section | None:
     caption = (f"bars: the network's error on each rung with its {diag.confidence:.0%} interval; arrows: the gaps "
                "(red: the verdict, orange: another problem, grey: within the noise or the tolerance "
                f"of {_signed(diag.tolerance, units).lstrip('+')})")
-    body = h.row(h.figure(chart, caption), remedies_html(diag)) + table
+    body = h.row(h.figure(chart, caption), remedies_html(diag, shlex.quote(str(d.run.path / CONFIG)))) + table
     return h.Section("ladder", "Error ladder and what to do", body + h.notes(diag.notes))
 
 
@@ -130,15 +132,16 @@ def summary_ladder(d: ReportData) -> h.Section | None:
                                                                "gaps between them") + note)
 
 
-def remedies_html(diag) -> str:
+def remedies_html(diag, config: str = "CONFIG") -> str:
+    """The remedies as commands on `config` (the run's own config.yaml), as the terminal shows them."""
     if not diag.remedies and not diag.advice:
         return ""
     parts = ["<h3>Remedies, most promising first</h3><ol class=\"tu-remedies\">"]
     for r in diag.remedies:
         parts.append(f"<li><span class=\"tu-gap\">{h.esc(GAP_LABELS[r.gap])}</span> <b>{h.esc(r.action)}</b>"
-                     f"<div>{h.esc(r.why)}</div><code>tuneup run CONFIG {h.esc(set_flags(r.set))}</code></li>")
+                     f"<div>{h.esc(r.why)}</div><code>tuneup run {h.esc(config)} {h.esc(set_flags(r.set))}</code></li>")
     parts.append("</ol>")
-    parts.append(h.items(diag.advice, "tu-advice"))
+    parts.append(h.items([a.replace(" CONFIG", " " + config) for a in diag.advice], "tu-advice"))
     return "".join(parts)
 
 
