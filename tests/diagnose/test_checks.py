@@ -27,6 +27,22 @@ def test_dev_loss_rising_while_train_loss_falls_is_overfitting_from_its_best_epo
     assert "turn early stopping on" in found["overfitting"].message
 
 
+def test_a_dev_loss_rising_while_train_dev_loss_falls_is_a_growing_mismatch_not_overfitting():
+    """The demo's shape: the network keeps learning its own distribution (train and train-dev loss fall) while
+    the target's loss rises; calling that overfitting would point at regularisation instead of the mismatch."""
+    train = np.geomspace(1.0, 0.01, 20)
+    dev = np.r_[np.linspace(1.0, 0.4, 8), np.linspace(0.42, 0.9, 12)]
+    h = history(train, train, dev)
+    for record, loss in zip(h, train * 1.3):
+        record["train_dev"] = {"loss": float(loss), "metric": 0.0, "error": float(loss) / 3}
+    found = kinds(h, limit=20)
+    assert "overfitting" not in found and found["drifting"].epoch == 8
+    assert "not overfitting" in found["drifting"].message and "train-dev loss does not rise" in found["drifting"].message
+    for record, loss in zip(h, dev * 0.9):  # train-dev rising with dev: overfitting after all
+        record["train_dev"]["loss"] = float(loss)
+    assert "overfitting" in kinds(h, limit=20)
+
+
 def test_a_dev_loss_that_keeps_falling_is_not_overfitting():
     train = np.geomspace(1.0, 0.1, 20)
     assert "overfitting" not in kinds(history(train, train, train * 1.2), limit=20)

@@ -1,6 +1,7 @@
 """What the per-epoch history says about training itself (history.jsonl).
 
-- overfitting: dev loss rises from some epoch on while train loss keeps falling;
+- overfitting: dev loss rises from some epoch on while train loss keeps falling (drifting, when a train-dev
+  split's loss does not rise with it: the data mismatch grows with training);
 - underfitting: train and dev both poor and flat over the last epochs;
 - unstable: the training loss jumps up, or ends above where it started (the learning rate);
 - still improving: the epoch limit ended training while the losses still fell.
@@ -19,7 +20,7 @@ STILL = 0.03  # train and dev loss falling by more than this over the last 3 epo
 
 @dataclass
 class Check:
-    kind: str  # overfitting | underfitting | unstable | still_improving
+    kind: str  # overfitting | drifting | underfitting | unstable | still_improving
     message: str
     epoch: int | None = None  # where it starts (overfitting: the best dev epoch)
 
@@ -40,8 +41,8 @@ def training_checks(history: list[dict], training: dict, epochs_limit: int, earl
     epochs = np.array([r["epoch"] for r in history])
     fit = np.array([r["fit_loss"] for r in history], dtype=float)
     train, dev = _series(history, "train"), _series(history, "dev")
-    out = [c for c in (_overfitting(epochs, train, dev, early_stopping), _unstable(epochs, fit, history[-1]["lr"]))
-           if c]
+    out = [c for c in (_overfitting(epochs, train, dev, early_stopping, _series(history, "train_dev")),
+                       _unstable(epochs, fit, history[-1]["lr"])) if c]
     ended_by_limit = not training.get("stopped_early") and training.get("epochs_run", 0) >= epochs_limit
     still = _still_improving(epochs, train, dev) if ended_by_limit else None
     if still:
@@ -53,7 +54,10 @@ def training_checks(history: list[dict], training: dict, epochs_limit: int, earl
     return out
 
 
-def _overfitting(epochs, train, dev, early_stopping: bool) -> Check | None:
+def _overfitting(epochs, train, dev, early_stopping: bool, train_dev=None) -> Check | None:
+    """Dev loss rising while train loss falls. With a train-dev split whose loss does not rise with it, the
+    network is not overfitting its training data: it keeps learning its own distribution and drifts from the
+    target's (a data mismatch that grows with training)."""
     if dev is None or train is None:
         return None
     best = int(np.argmin(dev))
@@ -61,12 +65,15 @@ def _overfitting(epochs, train, dev, early_stopping: bool) -> Check | None:
     if after < 3 or dev[-1] <= dev[best] * (1 + RISE) or train[-1] >= train[best]:
         return None
     kept = " (the run kept that epoch's weights)" if early_stopping else "; turn early stopping on"
-    return Check(
-        "overfitting",
-        f"dev loss rises from epoch {epochs[best + 1]} ({dev[best]:.3g} -> {dev[-1]:.3g}) while train loss falls "
-        f"({train[best]:.3g} -> {train[-1]:.3g}): overfitting; early stopping at epoch {epochs[best]}{kept}",
-        int(epochs[best]),
-    )
+    rises = (f"dev loss rises from epoch {epochs[best + 1]} ({dev[best]:.3g} -> {dev[-1]:.3g}) while train loss "
+             f"falls ({train[best]:.3g} -> {train[-1]:.3g})")
+    if train_dev is not None and train_dev[-1] <= train_dev[best] * (1 + RISE):
+        return Check("drifting", f"{rises} and train-dev loss does not rise ({train_dev[best]:.3g} -> "
+                     f"{train_dev[-1]:.3g}): the network keeps learning its training distribution and moves away "
+                     f"from the target's, a data mismatch that grows with training, not overfitting; best dev "
+                     f"epoch {epochs[best]}{kept}", int(epochs[best]))
+    return Check("overfitting", f"{rises}: overfitting; early stopping at epoch {epochs[best]}{kept}",
+                 int(epochs[best]))
 
 
 def _unstable(epochs, fit, lr: float) -> Check | None:
