@@ -89,7 +89,7 @@ def ladder(d: ReportData) -> h.Section | None:
     caption = (f"bars: the network's error on each rung with its {diag.confidence:.0%} interval; arrows: the gaps "
                "(red: the verdict, orange: another problem, grey: within the noise or the tolerance "
                f"of {_signed(diag.tolerance, units).lstrip('+')})")
-    body = h.row(h.figure(chart, caption), remedies_html(diag, shlex.quote(str(d.run.path / CONFIG)))) + table
+    body = h.row(h.figure(chart, caption), remedies_html(diag, "CONFIG" if d.run is None else shlex.quote(str(d.run.path / CONFIG)))) + table
     return h.Section("ladder", "Error ladder and what to do", body + h.notes(diag.notes))
 
 
