@@ -97,3 +97,20 @@ def test_x_labels_between_whole_numbers_are_not_rounded():
     svg = line_chart([Series("a", [0, 2], [0.1, 0.2], "#000", points=True)], "x", "y", "t")
     labels = re.findall(r'text-anchor="middle"[^>]*>([^<]+)</text>', svg)
     assert labels[:5] == ["0.0", "0.5", "1.0", "1.5", "2.0"]  # was 0, 0, 1, 2, 2
+
+
+def test_a_marks_label_moves_to_the_bottom_where_a_line_runs_along_the_top():
+    import re
+
+    from tuneup.report.charts import Mark, Series, line_chart
+
+    epochs = list(range(1, 15))
+    near_top = Series("train", epochs, [0.85, 0.96] + [1.0] * 12, "#1f77b4")
+    low = Series("dev", epochs, [0.5 + 0.01 * e for e in epochs], "#d62728")
+
+    def label_y(*series):
+        svg = line_chart(series, "epoch", "accuracy", "acc", marks=[Mark(7, "kept: epoch 7 (early stopping)")])
+        return float(re.search(r'<text[^>]*y="([0-9.]+)"[^>]*>kept: epoch 7', svg).group(1))
+
+    assert label_y(low) < 60  # nothing in the way: at the top
+    assert label_y(near_top, low) > 200  # the train line runs along the top: at the bottom

@@ -53,7 +53,7 @@ def line_chart(series: Sequence[Series], x_title: str, y_title: str, label: str,
     axis_fmt = x_fmt or (_plain if log_x else tick_fmt(x_ticks, False))
     value_fmt = (lambda v: f"{100 * v:.1f}%") if percent else (lambda v: f"{v:.4g}")  # noqa: E731
     parts = [frame.axes(x_ticks, y_ticks, axis_fmt, tick_fmt(y_ticks, percent), x_title, y_title)]
-    parts += [_mark(m, frame) for m in marks]
+    parts += [_mark(m, frame, series) for m in marks]
     parts.append(_bands(series, frame, value_fmt, point_fmt, x_title))
     parts += [_draw(s, frame, value_fmt, point_fmt) for s in series]
     parts.append(legend([(s.name, s.color, s.dashed) for s in series], left, 14, width - left - right))
@@ -89,13 +89,23 @@ def _plain(v: float) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.4g}"
 
 
-def _mark(m: Mark, frame: Frame) -> str:
+LABEL_CHAR_PX = 6.2  # an 11 px label's average character width
+
+
+def _mark(m: Mark, frame: Frame, series: Sequence[Series] = ()) -> str:
+    """The line and its label: at the top of the plot, or at its bottom when a series passes through the top
+    strip where the label would be (an accuracy near 100% under "kept: epoch 7")."""
     x = frame.x(m.x)
     middle = (frame.left + frame.width - frame.right) / 2
     anchor = "end" if x > middle else "start"
+    extent = LABEL_CHAR_PX * len(m.label) + 4
+    lo, hi = (x - extent, x) if anchor == "end" else (x, x + extent)
+    busy = any(lo <= frame.x(px) <= hi and frame.y(py) < frame.top + 20
+               for s in series for px, py in zip(s.x, s.y) if py is not None and math.isfinite(py))
+    y = frame.height - frame.bottom - 6 if busy else frame.top + 12
     return (el("line", x1=x, x2=x, y1=float(frame.top), y2=float(frame.height - frame.bottom), stroke=m.color,
                stroke_dasharray="4 3")
-            + text(x + (-4 if anchor == "end" else 4), frame.top + 12, m.label, anchor=anchor, size=11, color=m.color,
+            + text(x + (-4 if anchor == "end" else 4), y, m.label, anchor=anchor, size=11, color=m.color,
                    halo=True))
 
 
