@@ -160,3 +160,25 @@ def test_output_that_is_not_a_terminal_is_never_cut(trained_image_run):
     header = next(line for line in r.stdout.splitlines() if "rung" in line)
     assert "error" in header and "interval" in header and "gap from above" in header
     assert any("data mismatch" in line and "verdict" in line for line in r.stdout.splitlines())
+
+
+def test_ctrl_c_ends_the_program_even_when_a_thread_would_keep_it_alive():
+    """Python's exit waits for every non-daemon thread; one caught mid-work by Ctrl-C (Optuna's heartbeat in a
+    sweep) kept an interrupted `tuneup sweep` alive for ever. The CLI's interrupt starts a watchdog."""
+    import time
+
+    script = ("import os, signal, sys, threading, time\n"
+              "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              "import tuneup.cli as cli\n"
+              "cli.EXIT_GRACE_S = 1.0\n"
+              "cli._watch_interrupts()\n"
+              "threading.Thread(target=time.sleep, args=(600,)).start()  # not a daemon\n"
+              "try:\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    time.sleep(60)\n"
+              "except KeyboardInterrupt:\n"
+              "    sys.exit(130)\n")
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 130, r.stderr
+    assert time.monotonic() - started < 60  # not the thread's 600 s

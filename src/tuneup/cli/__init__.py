@@ -47,6 +47,7 @@ from tuneup.cli import report  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
+    _watch_interrupts()
     try:
         if app(args=argv, standalone_mode=False) == 130:
             raise KeyboardInterrupt  # typer turns Ctrl-C into Exit(130), which it returns without standalone mode
@@ -76,3 +77,36 @@ def _fail(message: str) -> None:
     one_line = " ".join(message.split())
     print(f"error: {one_line}", file=sys.stderr, flush=True)
     sys.exit(2)
+
+
+EXIT_GRACE_S = 20.0
+
+
+def _watch_interrupts() -> None:
+    """Ctrl-C ends the program. It raises KeyboardInterrupt as usual, and also starts a daemon watchdog that
+    ends the process with 130 if it has not exited EXIT_GRACE_S later: the unwinding can wait for ever on a
+    library's non-daemon thread caught mid-write by the interrupt (Optuna's heartbeat joins its thread while
+    the interrupt unwinds a trial). A SIGINT the shell made us ignore stays ignored."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+
+    def on_interrupt(signum, frame):
+        _exit_even_if_threads_linger(130)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+def _exit_even_if_threads_linger(code: int) -> None:
+    import os
+    import threading
+    import time
+
+    def watchdog() -> None:
+        time.sleep(EXIT_GRACE_S)
+        sys.stderr.flush()
+        os._exit(code)
+
+    threading.Thread(target=watchdog, name="tuneup-exit-watchdog", daemon=True).start()
