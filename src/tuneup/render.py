@@ -180,14 +180,24 @@ def diagnosis_view(d, remedies: int | None = None, config: str = "CONFIG"):
         parts.append(Text("remedies, most promising first:"))
         for i, r in enumerate(shown, 1):
             parts.append(Text(f"  {i}. [{GAP_LABELS[r.gap]}] {r.action}: {r.why}"))
-            parts.append(Text(f"     tuneup run {config} {set_flags(r.set)}", style="dim"))
+            parts.append(Text(f"     {remedy_command(r, config)}", style="dim"))
         if len(shown) < len(d.remedies):
             parts.append(Text(f"  ... {len(d.remedies) - len(shown)} more: tuneup diagnose {d.run}", style="dim"))
     for a in d.advice:
-        parts.append(Text(f"  - {a.replace(' CONFIG', ' ' + config)}"))
+        parts.append(Text(f"  - {on_config(a, config)}"))
     for n in d.notes:
         parts.append(Text(f"note: {n}", style="dim"))
     return Group(*parts)
+
+
+def remedy_command(r, config: str = "CONFIG") -> str:
+    """A remedy as the command that applies it to `config` (the terminal and the report say the same)."""
+    return f"tuneup run {config} {set_flags(r.set)}"
+
+
+def on_config(advice: str, config: str) -> str:
+    """Advice that names `CONFIG`, naming the config file instead."""
+    return advice.replace(" CONFIG", " " + config)
 
 
 def verdict_line(d) -> str:

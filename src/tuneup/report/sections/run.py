@@ -8,7 +8,7 @@ import shlex
 
 from tuneup.exceptions import counted
 from tuneup.render import (DIAGNOSIS_COLUMNS, GAP_LABELS, RUNG_LABELS, _against, _diagnosis_cells, _signed,
-                           baseline_rows, curve_fit_lines, diagnosis_rows, ladder_rows, set_flags)
+                           baseline_rows, curve_fit_lines, diagnosis_rows, ladder_rows, on_config, remedy_command)
 from tuneup.report import html as h
 from tuneup.report.charts import Gap, LadderChart, Mark, Rung, Series, ladder_chart, line_chart
 from tuneup.report.data import ReportData
@@ -139,9 +139,9 @@ def remedies_html(diag, config: str = "CONFIG") -> str:
     parts = ["<h3>Remedies, most promising first</h3><ol class=\"tu-remedies\">"]
     for r in diag.remedies:
         parts.append(f"<li><span class=\"tu-gap\">{h.esc(GAP_LABELS[r.gap])}</span> <b>{h.esc(r.action)}</b>"
-                     f"<div>{h.esc(r.why)}</div><code>tuneup run {h.esc(config)} {h.esc(set_flags(r.set))}</code></li>")
+                     f"<div>{h.esc(r.why)}</div><code>{h.esc(remedy_command(r, config))}</code></li>")
     parts.append("</ol>")
-    parts.append(h.items([a.replace(" CONFIG", " " + config) for a in diag.advice], "tu-advice"))
+    parts.append(h.items([on_config(a, config) for a in diag.advice], "tu-advice"))
     return "".join(parts)
 
 
