@@ -118,4 +118,19 @@ def test_remedies_are_changes_relative_to_the_config():
     assert moved.set["data.split.target_in_train"] == 0.5 and "(30% now)" in moved.action
     # a config without them gets the measured transforms as they are
     plain, _ = remedies(Context(tuneup.load_config(TWO), summary("image"), "cnn", [], mismatch()), ["data_mismatch"])
-    assert plain[0].set["train.augment"] == measured and plain[0].action.startswith("augment training images")
+    assert plain[1].set["train.augment"] == measured and plain[1].action.startswith("augment training images")
+
+
+def test_with_no_target_data_in_training_both_mismatch_levers_together_come_first_then_each_alone():
+    """On shifted images, moving some target data into training and augmenting toward the target together
+    often help where either alone is within the noise; a small budget should reach the pair first."""
+    measured = mismatch().image.augmentations
+    found, _ = remedies(Context(tuneup.load_config(TWO), summary("image"), "cnn", [], mismatch()), ["data_mismatch"])
+    assert found[0].set == {"data.split.target_in_train": 0.2, "train.augment": measured}
+    assert found[0].action.startswith("move 20% of the target data into training and augment training images")
+    alone = [r.set for r in found[1:]]
+    assert {"train.augment": measured} in alone and {"data.split.target_in_train": 0.2} in alone
+    # once target data is in training, the pair is not offered again
+    moved = tuneup.load_config(TWO, {"data.split.target_in_train": 0.2})
+    again, _ = remedies(Context(moved, summary("image"), "cnn", [], mismatch()), ["data_mismatch"])
+    assert not any(len(r.set) > 1 and "train.augment" in r.set for r in again)

@@ -350,8 +350,15 @@ def data_mismatch(ctx: Context) -> tuple[list[Remedy], list[str]]:
     g, t, split = "data_mismatch", ctx.cfg.train, ctx.cfg.data.split
     out: list[Remedy | None] = []
     mm = ctx.mismatch
-    if mm is not None and mm.image is not None and mm.image.augmentations:
-        out.append(_toward_target(ctx, mm))
+    toward = _toward_target(ctx, mm) if mm is not None and mm.image is not None and mm.image.augmentations else None
+    if toward is not None and ctx.two_sources and split.target_in_train == 0:
+        # both levers at once, first: what a practitioner short of time does, and on shifted images the two
+        # together often help where either alone is within the noise (the loop tries each alone after it)
+        out.append(Remedy(g, "move 20% of the target data into training and " + toward.action[0].lower()
+                          + toward.action[1:], "the target's own examples teach what the training source lacks, and "
+                          "the augmentation makes the rest of the training data look like them; " + toward.why,
+                          {"data.split.target_in_train": 0.2, **toward.set}))
+    out.append(toward)
     if ctx.kind == "table" and ctx.two_sources and t.importance_weights == "none":
         shifted = (mm.shifted if mm else [])[:3]
         cols = ", ".join(f"{s.column} ({s.reference_summary} -> {s.current_summary})" for s in shifted)
