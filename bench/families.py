@@ -39,7 +39,8 @@ def main() -> None:
 
     import tuneup
     from tuneup import _progress
-    from tuneup.workflow import fit_baselines, prepare
+    from tuneup.pipeline.folder import fit_baselines
+    from tuneup.pipeline.preparation import prepare
 
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)

@@ -20,10 +20,11 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TUNEUP_CACHE", str(tmp_path / ".cache"))
     monkeypatch.delenv("TUNEUP_RUNS", raising=False)
-    from tuneup import _progress, workflow
+    from tuneup import _progress
+    from tuneup.pipeline import preparation
 
     _progress.set_quiet(False)
-    workflow._CACHE.clear()
+    preparation._CACHE.clear()
     yield
 
 

@@ -14,11 +14,11 @@ PACKAGE = Path(tuneup.__file__).parent
 LAYERS: list[tuple[str, list[str]]] = [
     ("base", ["tuneup", "tuneup._io", "tuneup._lazy", "tuneup._progress", "tuneup._threads", "tuneup._memory",
               "tuneup.exceptions", "tuneup.config", "tuneup.errors.metrics", "tuneup.errors.stats",
-              "tuneup.data.transforms"]),
+              "tuneup.data.transforms", "tuneup.diagnose.ladder"]),
     ("data", ["tuneup.data"]),
     ("models", ["tuneup.models", "tuneup.train"]),
-    ("pipeline", ["tuneup.workflow", "tuneup.runs", "tuneup.models.families.run", "tuneup.models.families.artifact"]),
-    ("steps", ["tuneup.checks", "tuneup.diagnose", "tuneup.errors", "tuneup.improve", "tuneup.sweep", "tuneup.ship",
+    ("pipeline", ["tuneup.pipeline", "tuneup.runs", "tuneup.models.families.artifact"]),
+    ("steps", ["tuneup.workflow", "tuneup.checks", "tuneup.diagnose", "tuneup.errors", "tuneup.improve", "tuneup.sweep", "tuneup.ship",
                "tuneup.watch", "tuneup.project", "tuneup.render"]),
     ("report", ["tuneup.report"]),
     ("cli", ["tuneup.cli", "tuneup.__main__"]),
@@ -30,12 +30,8 @@ LAZY_UPWARD = {
     ("tuneup.errors.report", "tuneup.report.notebook"),
     ("tuneup.render", "tuneup.report.notebook"),
     ("tuneup.runs", "tuneup.render"),  # Run's rich table and notebook HTML
-    # the pipeline runs the data checks before training and K-fold models after it, and keeps a chosen
-    # threshold: steps the pipeline package of issue 15 (item 1) is to call from above instead
-    ("tuneup.workflow", "tuneup.checks.runner"),
-    ("tuneup.workflow", "tuneup.diagnose.folds"),
-    ("tuneup.workflow", "tuneup.errors.threshold"),
-    ("tuneup.workflow", "tuneup.report.board"),  # every run's hyperparameters for TensorBoard's HParams
+    # a binary run keeps the threshold its metric wants, chosen and saved as `tuneup errors` does it
+    ("tuneup.pipeline.folder", "tuneup.errors.threshold"),
     # encoding decides an image network's input size; importance weights fit the baselines' classifier
     ("tuneup.data.encode", "tuneup.models.nets"),
     ("tuneup.data.importance", "tuneup.models.baselines"),

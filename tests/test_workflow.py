@@ -144,10 +144,10 @@ def test_multilabel_task(tmp_path):
 
 
 def test_a_large_table_let_go_after_encoding_trains_the_same_model(tmp_path, monkeypatch):
-    """Above workflow.LEAN_BYTES the feature table is freed once encoded; K-fold and importance weights,
+    """Above pipeline.preparation.LEAN_BYTES the feature table is freed once encoded; K-fold and importance weights,
     which need it again, read it back: every number comes out as with the table held."""
     from tests.diagnose.test_importance import two_sources
-    from tuneup import workflow
+    from tuneup.pipeline import preparation as workflow
 
     cfg, _ = two_sources(tmp_path)
     cfg["data"]["split"] = {"folds": 2}
@@ -261,7 +261,7 @@ def test_target_rows_in_training_can_count_as_much_as_the_training_source():
     import numpy as np
 
     from tuneup.data.dataset import TARGET_SOURCE
-    from tuneup.workflow import prepare, training_tensors
+    from tuneup.pipeline.preparation import prepare, training_tensors
 
     raw = {"name": "d", "data": {"train": {"path": "builtin:digits-web"}, "target": {"path": "builtin:digits-phone"},
                                  "split": {"target_in_train": 0.2}},

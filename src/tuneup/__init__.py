@@ -40,7 +40,7 @@ _EXPORTS = {
     "Export": "ship.export", "export": "ship.export",
     "ServeOptions": "ship.serve", "create_app": "ship.serve", "serve": "ship.serve",
     "MonitorReport": "watch.report", "monitor": "watch.monitor",
-    "prepare": "workflow", "run": "workflow",
+    "prepare": "pipeline.preparation", "run": "workflow",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -13,7 +13,7 @@ from tuneup._io import atomic_path
 from tuneup.config import Config, load_config
 from tuneup.data import columns, sources
 from tuneup.exceptions import UserError
-from tuneup.workflow import resolve_task
+from tuneup.pipeline.staging import resolve_task
 
 
 def demo_config(epochs: int = 30, runs_dir: str | None = None) -> Config:

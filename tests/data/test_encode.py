@@ -122,7 +122,7 @@ def lean_config(tmp_path, df):
 
 
 def test_lean_encoding_consumes_the_table_and_gives_the_same_tensors(tmp_path, monkeypatch):
-    from tuneup import workflow
+    from tuneup.pipeline import preparation as workflow
 
     cfg = lean_config(tmp_path, make_table(400))
     ds = sources.load(cfg)
@@ -142,7 +142,7 @@ def test_lean_encoding_consumes_the_table_and_gives_the_same_tensors(tmp_path, m
 
 
 def test_a_table_that_changed_on_disk_is_not_read_back_silently(tmp_path, monkeypatch):
-    from tuneup import workflow
+    from tuneup.pipeline import preparation as workflow
     from tuneup.exceptions import DataError
 
     cfg = lean_config(tmp_path, make_table(400))

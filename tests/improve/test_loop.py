@@ -91,11 +91,13 @@ def test_it_never_looks_at_test_while_choosing(tmp_path, monkeypatch):
     raw["train"]["epochs"] = 20
 
     looked: list[tuple[str, str]] = []
-    real_predictions, real_write = rd.Run.predictions, tuneup.workflow.write_predictions
+    from tuneup.pipeline import folder
+
+    real_predictions, real_write = rd.Run.predictions, folder.write_predictions
     real_ledger = rd.record_test_use
     monkeypatch.setattr(rd.Run, "predictions",
                         lambda self, split="dev": looked.append(("read", split, self.name)) or real_predictions(self, split))
-    monkeypatch.setattr(tuneup.workflow, "write_predictions",
+    monkeypatch.setattr(folder, "write_predictions",
                         lambda path, *a: looked.append(("write", path.stem, path.parent.parent.name)) or real_write(path, *a))
     monkeypatch.setattr(rd, "record_test_use", lambda root, run, *a: looked.append(("ledger", "test", run))
                         or real_ledger(root, run, *a))

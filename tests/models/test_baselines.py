@@ -12,7 +12,8 @@ from threadpoolctl import threadpool_limits
 import tuneup
 from tuneup.diagnose.bootstrap import paired_difference
 from tuneup.models.baselines import features
-from tuneup.workflow import fit_baselines, prepare
+from tuneup.pipeline.folder import fit_baselines
+from tuneup.pipeline.preparation import prepare
 
 
 def raw_split(prepared, split: str) -> tuple[pd.DataFrame, np.ndarray]:

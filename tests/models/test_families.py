@@ -12,7 +12,7 @@ from tuneup.models.families import estimators as E
 from tuneup.models.families.fit import fit_family
 from tuneup.models.families.graph import FamilyInput, to_onnx
 from tuneup.ship.inputs import table_feeds
-from tuneup.workflow import prepare
+from tuneup.pipeline import prepare
 
 TARGETS = {"binary": "y", "multiclass": "y3", "multilabel": ["l1", "l2"], "regression": "r"}
 

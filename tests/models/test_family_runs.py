@@ -133,8 +133,10 @@ def test_network_only_steps_say_so(table_runs, cli):
         r = cli("export", str(run.path), *flags)
         assert r.code == 2 and "are for networks" in r.stderr and len(r.stderr.strip().splitlines()) == 1, flags
     assert not (run.path / "export").exists()
+    from tuneup.pipeline import build
+
     with pytest.raises(ConfigError, match="trains networks only"):
-        tuneup.workflow.build(tuneup.prepare(run.config), run.config)
+        build(tuneup.prepare(run.config), run.config)
 
 
 def test_model_kind_from_the_command_line(cli, tmp_path):

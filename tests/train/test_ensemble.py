@@ -4,7 +4,7 @@ import torch
 import tuneup
 from tuneup.exceptions import TrainingError
 from tuneup.train.ensemble import EnsembleTrainer, compatible
-from tuneup.workflow import build, prepare
+from tuneup.pipeline import build, prepare
 
 BASE = {"name": "wine", "data": {"train": {"path": "builtin:wine"}},
         "model": {"hidden": [16, 8], "batch_norm": True}, "train": {"epochs": 5, "batch_size": 16}}

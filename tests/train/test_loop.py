@@ -8,7 +8,7 @@ import tuneup
 from tuneup import config
 from tuneup.exceptions import TrainingError
 from tuneup.train.loop import Callback, EarlyStopping, Trainer, parse_monitor, predict, resolve_device
-from tuneup.workflow import build, prepare
+from tuneup.pipeline import build, prepare
 
 WINE = {"name": "wine", "data": {"train": {"path": "builtin:wine"}},
         "model": {"hidden": [32], "dropout": 0.3}, "train": {"epochs": 6, "batch_size": 16}}

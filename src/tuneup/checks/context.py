@@ -232,16 +232,13 @@ def category_numbers(codes: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.
 
 
 def load(cfg: Config) -> CheckData:
-    """Read the sources, fill in task and metric, split: the same steps `tuneup run` takes, without encoding."""
-    from tuneup.data import sources
-    from tuneup.data.split import assign
-    from tuneup.workflow import resolve_task
+    """Read the sources, fill in task and metric, split: the same steps `tuneup run` takes
+    (`pipeline.stage`), without encoding."""
+    from tuneup.pipeline.staging import stage
 
-    ds = sources.load(cfg)
-    cfg, notes = resolve_task(cfg, ds)
-    splits = assign(ds, cfg.data.split, cfg.task)
-    types = feature_types(ds, cfg)
-    return CheckData(cfg, ds, splits, types, [str(n) for n in notes])
+    staged = stage(cfg)
+    types = feature_types(staged.dataset, staged.cfg)
+    return CheckData(staged.cfg, staged.dataset, staged.splits, types, [str(n) for n in staged.notes])
 
 
 def feature_types(ds: Dataset, cfg: Config) -> dict[str, str]:

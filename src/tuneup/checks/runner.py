@@ -74,7 +74,7 @@ _cache: dict[str, Any] = {"dataset": None, "splits": None, "reports": {}}
 
 
 def before_run(prepared, force: bool = False, progress: bool = True) -> CheckReport:
-    """Check the split data (`workflow.Staged`, before encoding, or `Prepared`); print warnings; raise
+    """Check the split data (`pipeline.Staged`, before encoding, or `Prepared`); print warnings; raise
     ChecksFailed on errors unless `force`."""
     cfg = prepared.cfg
     settings = (cfg.metric, cfg.train.class_weights, cfg.data.split.target_in_train, tuple(map(str, cfg.data.drop)))

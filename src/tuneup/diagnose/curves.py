@@ -135,7 +135,9 @@ def learning_curve(cfg: Config | str | Path, overrides: dict[str, Any] | None = 
                    repeats: int = 2, smallest: int | None = None, save: bool = True) -> LearningCurve:
     """Train `cfg` on nested subsets of its train split; fit and answer. See the module docstring."""
     from tuneup.runs import config_fingerprint
-    from tuneup.workflow import _absolute_paths, build, prepare, training_tensors
+    from tuneup.pipeline.folder import absolute_paths
+    from tuneup.pipeline.preparation import prepare, training_tensors
+    from tuneup.pipeline.trainer import build
 
     cfg = load_config(cfg, overrides)
     prepared = prepare(cfg)
@@ -166,7 +168,7 @@ def learning_curve(cfg: Config | str | Path, overrides: dict[str, Any] | None = 
         tol = default_tolerance(prepared.metric.error_in_units, {"dev": float(np.mean([p["dev"] for p in full]))})
     curve = LearningCurve(cfg.name, prepared.metric.name, prepared.metric.error_of, prepared.metric.error_in_units,
                           ns, repeats, points, {}, None, "", tol, cfg.diagnose.confidence,
-                          config_fingerprint(_absolute_paths(cfg)))
+                          config_fingerprint(absolute_paths(cfg)))
     for split in FITTED:
         if split in curve.splits:
             curve.fits[split] = _fit(curve, split, seed=cfg.diagnose.seed)

@@ -229,7 +229,7 @@ def _measurements(run: Run, cfg, problems: list[str]) -> tuple[Mismatch | None, 
 
     network = not is_family(run.summary["training"]["model"])
     if network and problems[:1] in (["avoidable_bias"], ["did_not_learn"]):  # worth a range test to find the rate
-        from tuneup.workflow import find_lr, prepare
+        from tuneup.pipeline.preparation import find_lr, prepare
 
         lr = find_lr(prepare(cfg), cfg)
     return mismatch, lr

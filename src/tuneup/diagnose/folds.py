@@ -14,7 +14,6 @@ its own encoder fitted on its own training rows, so every later step can read it
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,8 @@ def fold_splits(splits: Splits, repeat: int, fold: int) -> Splits:
 def run_folds(parent: Path, prepared, cfg, progress: bool = True) -> dict:
     """Train every fold's model (those already finished, from a resumed run, are kept); returns the
     parent summary's `folds` entry."""
-    from tuneup.workflow import Prepared, _train_and_evaluate, _write_inputs, encode
+    from tuneup.pipeline.folder import write_inputs
+    from tuneup.pipeline.training import train_into
 
     k, repeats = cfg.data.split.folds, cfg.data.split.repeats
     fold_cfg = cfg.with_overrides({"baselines": []})  # the parent run has the baselines
@@ -51,14 +51,12 @@ def run_folds(parent: Path, prepared, cfg, progress: bool = True) -> dict:
             runs.append(Run(path))
             continue
         _progress.info(f"fold {i + 1}/{k * repeats}: repeat {repeat + 1}, fold {fold + 1} of {k} as dev")
-        splits = fold_splits(prepared.splits, repeat, fold)
-        encoder, tensors = encode(prepared.dataset, splits, prepared.cfg)
-        fold_prepared = Prepared(prepared.cfg, prepared.dataset, splits, encoder, tensors, prepared.metric)
+        fold_prepared = prepared.resplit(fold_splits(prepared.splits, repeat, fold))
         shutil.rmtree(path, ignore_errors=True)  # an unfinished fold starts again
         path.mkdir(parents=True)
-        _write_inputs(path, fold_prepared, fold_cfg)
-        runs.append(_train_and_evaluate(path, fold_prepared, fold_cfg, False, [], progress, time.perf_counter(),
-                                        extra={"fold": {"index": i, "repeat": repeat, "fold": fold}}))
+        write_inputs(path, fold_prepared, fold_cfg)
+        runs.append(train_into(path, fold_prepared, fold_cfg, progress=progress,
+                               extra={"fold": {"index": i, "repeat": repeat, "fold": fold}}))
     return summarize(runs, k, repeats, Path(parent))
 
 

@@ -16,7 +16,6 @@ from tuneup.data.split import Splits
 from tuneup.diagnose.bootstrap import split_interval
 from tuneup.exceptions import UserError
 from tuneup.improve.result import FinalEvaluation
-from tuneup.models.families import is_family
 
 PURPOSE = "improve --final"
 
@@ -34,7 +33,7 @@ def retrain_on_train_and_dev(chosen: rd.Run, name: str, progress: bool = True) -
 
 def _train_and_dev(chosen: rd.Run, cfg):
     """The chosen run's data with its dev examples moved into train (the encoder fitted again on them)."""
-    from tuneup.workflow import Prepared, encode, prepare
+    from tuneup.pipeline.preparation import prepare
 
     prepared = prepare(cfg)
     saved = chosen.splits.aligned_to(prepared.dataset.ids)
@@ -42,30 +41,14 @@ def _train_and_dev(chosen: rd.Run, cfg):
         raise UserError(f"cannot retrain '{chosen.name}': its data or splits changed since it was trained")
     if "test" not in prepared.splits.present():
         raise UserError(f"run '{chosen.name}' has no test split to evaluate on; set data.split.test")
-    merged = Splits(saved.ids, np.where(saved.split == "dev", "train", saved.split).astype(object))
-    encoder, tensors = encode(prepared.dataset, merged, prepared.cfg)
-    return Prepared(prepared.cfg, prepared.dataset, merged, encoder, tensors, prepared.metric)
+    return prepared.resplit(Splits(saved.ids, np.where(saved.split == "dev", "train", saved.split).astype(object)))
 
 
 def _train(prepared, name: str, progress: bool, extra: dict) -> rd.Run:
     """Train and evaluate on every split, test included (recorded in the ledger as improve --final)."""
-    from tuneup.train.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
-    from tuneup.workflow import build, finish_run, start_run_dir, training_tensors
+    from tuneup.pipeline.folder import new_run_folder
+    from tuneup.pipeline.training import train_into
 
     started = time.perf_counter()
-    cfg = prepared.cfg
-    train, weighting = training_tensors(prepared, cfg)
-    path = start_run_dir(prepared, cfg, name)
-    if is_family(cfg.model.kind):  # scikit-learn's models are fitted in one go, on train + dev as well
-        from tuneup.models.families.run import train_into
-
-        return train_into(path, prepared, cfg, train, final=True, progress=progress, started=started,
-                          weighting=weighting, extra=extra, purpose=PURPOSE)
-    trainer = build(prepared, cfg)
-    cbs = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, cfg.metric)]
-    if progress:
-        cbs.append(ProgressBar(f"training {name}", cfg.train.epochs))
-    evals = {s: prepared.tensors[s] for s in ("train_dev",) if s in prepared.tensors}
-    fit = trainer.fit(train, evals, callbacks=cbs)
-    return finish_run(path, prepared, cfg, trainer, fit, final=True, started=started, weighting=weighting,
-                      extra=extra, purpose=PURPOSE)
+    path = new_run_folder(prepared, prepared.cfg, name)
+    return train_into(path, prepared, final=True, progress=progress, started=started, extra=extra, purpose=PURPOSE)

@@ -55,7 +55,7 @@ def improve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, b
     until its dev error is at most `target`; with `final`, retrain the chosen one on train + dev and
     evaluate it on test once. A duration counts from `started` (a `time.monotonic()`; default: now), and
     covers preparing the data, the learning-rate range test, the trainings and the last diagnosis."""
-    from tuneup.workflow import prepare, resolve_settings
+    from tuneup.pipeline.preparation import prepare, resolve_settings
 
     budget = Budget.parse(budget).start(started)
     cfg = load_config(cfg, overrides)
@@ -91,9 +91,9 @@ def check_target(target: float | None, metric) -> None:
 def _start(cfg: Config, session: str, progress: bool, budget: Budget) -> tuple[rd.Run, bool]:
     """A finished run of exactly this config (not evaluated on test, with dev), or a new one (stopped at
     the budget's deadline if it gets there)."""
-    from tuneup.workflow import _absolute_paths
+    from tuneup.pipeline.folder import absolute_paths
 
-    found = find_finished(_absolute_paths(cfg))
+    found = find_finished(absolute_paths(cfg))
     if found is not None:
         _progress.info(f"reusing {found.name}: a finished run of exactly this configuration")
         return found, True

@@ -78,13 +78,13 @@ class CandidateTrainer:
         return self._record(Trained(cand, name, run, time.perf_counter() - started, cut=note.cut), step)
 
     def _together(self, members: list[tuple[Candidate, str]], step: int) -> list[Trained]:
-        from tuneup.workflow import prepare
+        from tuneup.pipeline.preparation import as_resolved, prepare
 
         started = time.perf_counter()
         _live_note(self.task, f"training {', '.join(n for _, n in members)} together")
         try:
             prepared = prepare(members[0][0].cfg)
-            cfgs = [_resolved(c.cfg, prepared) for c, _ in members]
+            cfgs = [as_resolved(c.cfg, prepared.cfg) for c, _ in members]
             fitted = fit_together(prepared, cfgs, on_epoch=lambda i, record: self.budget.out_of_time())
         except UserError as e:  # e.g. one member diverged: one by one, so the others still count
             _progress.info(f"the ensemble stopped ({e}); training its members one by one")
@@ -116,11 +116,6 @@ def ensemble_groups(cands: list[Candidate]) -> list[list[int]]:
         key = ensemble_key(c.cfg)
         keyed.setdefault(key if key is not None else f"alone:{i}", []).append(i)
     return sorted(keyed.values(), key=min)
-
-
-def _resolved(cfg, prepared):
-    """`cfg` with the task and metric the data preparation inferred, as `run` saves them."""
-    return cfg.with_overrides({"task": prepared.cfg.task, "metric": prepared.cfg.metric})
 
 
 class _EpochNote:

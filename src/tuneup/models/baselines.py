@@ -40,7 +40,7 @@ class Baseline:
 def run_baselines(names: list[str], splits: dict[str, Tensors], encoder: Encoder, metric: Metric,
                   scorer: Callable[[Outputs, torch.Tensor], float], seed: int = 0) -> dict[str, Baseline]:
     """Fit each baseline on `splits['train']` and score it on every split given with `scorer` (the runs'
-    own: `workflow.make_scorer`)."""
+    own: `pipeline.preparation.make_scorer`)."""
     task, n_outputs, target = encoder.task, encoder.n_outputs, encoder.spec["target"]
     train = splits["train"]
     x_train, y_fit = features(train), targets(train, task)

@@ -51,16 +51,17 @@ def prune_and_finetune(run, fraction: float, epochs: int = 3) -> tuple[nn.Module
     made permanent, and what was done."""
     from torch.nn.utils import prune
 
-    from tuneup import workflow
+    from tuneup.pipeline.preparation import prepare
+    from tuneup.pipeline.trainer import build
 
     check_fraction(fraction)
-    prepared = workflow.prepare(run.config)
+    prepared = prepare(run.config)
     if prepared.encoder.spec != run.encoder.spec:
         raise UserError(f"run '{run.name}': its data changed since training (the refitted encoder differs); "
                         "pruning needs the training data as it was")
     cfg = prepared.cfg.with_overrides({"train.epochs": epochs, "train.checkpoint": False,
                                        "train.lr": run.config.train.lr * FINETUNE_LR_SCALE})
-    trainer = workflow.build(prepared, cfg)
+    trainer = build(prepared, cfg)
     trainer.model.load_state_dict(run.load_model().state_dict())
     params = prunable(trainer.model)
     prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=fraction)

@@ -43,7 +43,7 @@ class Member:
 def run_batches(setup, st, quota: int, batch: int, bar=None, worker: int = 0) -> int:
     """Run up to `quota` trials in batches of `batch`; returns how many ran."""
     from tuneup.sweep.runner import Objective, make_pruner, make_sampler, optuna_quiet, show_progress
-    from tuneup.workflow import prepare
+    from tuneup.pipeline.preparation import prepare
 
     cfg = setup.cfg()
     space = setup.make_space(cfg)
@@ -106,7 +106,8 @@ def fit_together(prepared, cfgs: list[Config], on_epoch=None):
     augmentations and importance weights: (trainers holding the trained models, fits, weighting), or None
     when their models turn out not to fit one ensemble (shapes differ). Raises TrainingError when a
     member diverges."""
-    from tuneup.workflow import build, training_tensors
+    from tuneup.pipeline.preparation import training_tensors
+    from tuneup.pipeline.trainer import build
 
     trainers = [build(prepared, c) for c in cfgs]
     if compatible([c.train for c in cfgs], [t.model for t in trainers]) is not None:
@@ -183,16 +184,9 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
 
 
 def write_member(prepared, cfg: Config, name: str, trainer, fit, started: float, weighting=None):
-    """A normal run directory for one ensemble member: inputs, history, TensorBoard, then the evaluation."""
-    from tuneup import runs as rd
-    from tuneup.train.callbacks import HistoryWriter, TensorBoardLogger
-    from tuneup.workflow import finish_run, start_run_dir
+    """A normal run directory for one ensemble member (`pipeline.train_into` with the model it trained)."""
+    from tuneup.pipeline.folder import new_run_folder
+    from tuneup.pipeline.training import Trained, train_into
 
-    path = start_run_dir(prepared, cfg, name)
-    writers = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, cfg.metric)]
-    for w in writers:  # the epochs as the trainer's own callbacks would have logged them
-        w.on_fit_start(trainer, 0)
-        for rec in fit.history:
-            w.on_epoch_end(trainer, rec)
-        w.close()
-    return finish_run(path, prepared, cfg, trainer, fit, started=started, weighting=weighting)
+    return train_into(new_run_folder(prepared, cfg, name), prepared, cfg, started=started,
+                      trained=Trained(trainer, fit, weighting))

@@ -119,14 +119,16 @@ def plan(cfg, trials, space, pruner, storage, study, overrides, seed) -> tuple[S
     """Check the config, the data and the space before anything is trained or any study created."""
     import torch
 
-    from tuneup.workflow import _absolute_paths, build, prepare, settled
+    from tuneup.pipeline.folder import absolute_paths
+    from tuneup.pipeline.preparation import as_resolved, prepare
+    from tuneup.pipeline.trainer import build
 
     # data paths absolute: workers and Ray trials may start in another folder. Trials train this config
-    # (task and metric still as given, so each process's prepared data is found in workflow's cache; the
+    # (task and metric still as given, so each process's prepared data is found in the pipeline's cache; the
     # architecture and learning rate the data decided, so no trial repeats the range test).
-    given = _absolute_paths(load_config(cfg, overrides))
+    given = absolute_paths(load_config(cfg, overrides))
     prepared = prepare(given)  # the data is read and checked once, here
-    given = settled(given, prepared)
+    given = as_resolved(given, prepared.cfg, ("model.kind", "model.channels", "train.lr"))
     cfg = prepared.cfg
     for note in prepared.notes:
         _progress.info(f"inferred {note}")

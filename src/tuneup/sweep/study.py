@@ -63,9 +63,9 @@ def load(name: str, storage, sampler=None, pruner=None):
 
 def data_fingerprint(cfg: Config) -> str:
     """What trials must share to compare: the data (paths made absolute), the task and the metric."""
-    from tuneup.workflow import _absolute_paths
+    from tuneup.pipeline.folder import absolute_paths
 
-    d = _absolute_paths(cfg).to_dict()
+    d = absolute_paths(cfg).to_dict()
     return json.dumps({"data": d["data"], "task": d["task"], "metric": d["metric"]}, sort_keys=True)
 
 

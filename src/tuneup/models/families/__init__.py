@@ -6,7 +6,8 @@ first-class tuneup models (`model.kind: linear | hgb`), and the baselines every 
     graph.py       the fitted estimator as ONNX with the networks' inputs and output (ship/graph.py's contract)
     trees.py       HistGradientBoosting -> ONNX's TreeEnsemble (double thresholds, categorical sets)
     artifact.py    model.onnx + model.json in the run folder, checked against the estimator's own outputs
-    run.py         a family trained into a run folder (`workflow.run` calls `train_into` for these kinds)
+
+A family is fitted into a run folder like a network is trained into one: `pipeline/family.py`.
 """
 from __future__ import annotations
 

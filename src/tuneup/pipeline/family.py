@@ -1,7 +1,8 @@
-"""A family (`model.kind: linear | hgb`) trained into a run folder: the same folder a network's run makes,
-written by the same `workflow.write_run`, with model.onnx + model.json in place of model.safetensors.
+"""A family (`model.kind: linear | hgb`) fitted into a run folder (`training.train_into` calls `fit_into` for
+these kinds): the same folder a network's run makes, written by the same `folder.write_run`, with
+model.onnx + model.json in place of model.safetensors.
 
-    config.yaml, splits.csv, encoder.json, check.json   (written by `workflow.run` before training)
+    config.yaml, splits.csv, encoder.json               (folder.new_run_folder, before training)
     history.jsonl, tensorboard/                          (fit.py's records, through the networks' writers)
     predictions/<split>.parquet                          scikit-learn's own predict / predict_proba
     baselines/<name>/<split>.parquet
@@ -21,16 +22,15 @@ from tuneup.data.encode import Tensors
 from tuneup.models.families import artifact
 from tuneup.models.families import estimators as E
 from tuneup.models.families.fit import Fitted, fit_family
+from tuneup.pipeline.folder import write_epochs, write_run
 
 
-def train_into(path: Path, prepared, cfg, train: Tensors, final: bool = False, progress: bool = False,
+def fit_into(path: Path, prepared, cfg, train: Tensors, final: bool = False, progress: bool = False,
                started: float | None = None, baselines: dict | None = None, timing: dict[str, float] | None = None,
                weighting: Any = None, extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
     """Fit `cfg.model.kind` on `train` (the train split, with its importance weights) and write the run folder
-    `path` (made by `workflow.start_run_dir`, or by `workflow.run`). Callbacks for networks' epochs (a sweep's
-    pruner) are not called: a family is fitted in one go. `baselines` None: fitted (or found in the cache)."""
-    from tuneup.workflow import write_run
-
+    `path` (made by `folder.new_run_folder`). Callbacks for networks' epochs (a sweep's pruner) are not
+    called: a family is fitted in one go. `baselines` None: fitted (or found in the cache)."""
     started = time.perf_counter() if started is None else started
     timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0} if timing is None else timing
     evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
@@ -39,7 +39,7 @@ def train_into(path: Path, prepared, cfg, train: Tensors, final: bool = False, p
         fitted = fit_family(prepared, cfg, train, evals)
     if fitted.note:
         _progress.warn(fitted.note)
-    write_history(path, fitted, cfg.metric)
+    write_epochs(path, cfg.metric, fitted.history)
     timing["train_s"] = time.perf_counter() - t0  # with the history's measurements, as a network's epochs have
     timing["per_epoch_s"] = fitted.history[-1]["seconds"]
     enc = prepared.encoder
@@ -66,20 +66,3 @@ def training_block(fitted: Fitted) -> dict[str, Any]:
         "iterations": fitted.iterations,
         "converged": (fitted.note is None) if fitted.family == "linear" else None,
     }
-
-
-def write_history(path: Path, fitted: Fitted, metric_name: str) -> None:
-    """history.jsonl and the TensorBoard events, by the writers a network's trainer calls every epoch."""
-    from tuneup.train.callbacks import HistoryWriter, TensorBoardLogger
-
-    writers = [HistoryWriter(path / rd.HISTORY), TensorBoardLogger(path / rd.TENSORBOARD, metric_name)]
-    try:
-        for w in writers:
-            w.on_fit_start(None, 0)
-        for record in fitted.history:
-            for w in writers:
-                w.on_epoch_end(None, record)
-    finally:
-        for w in writers:
-            w.close()
-
