@@ -40,7 +40,7 @@ _EXPORTS = {
     "Export": "ship.export", "export": "ship.export",
     "ServeOptions": "ship.serve", "create_app": "ship.serve", "serve": "ship.serve",
     "MonitorReport": "watch.report", "monitor": "watch.monitor",
-    "prepare": "pipeline.preparation", "run": "workflow",
+    "prepare": "pipeline.preparation", "run": "workflow", "train_candidate": "workflow",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

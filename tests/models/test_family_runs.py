@@ -152,7 +152,7 @@ def test_model_kind_from_the_command_line(cli, tmp_path):
 
 
 def test_a_sweep_candidate_of_a_family_trains(tmp_path):
-    from tuneup.sweep.candidate import train_candidate
+    from tuneup.workflow import train_candidate
 
     make_table(300).to_csv(tmp_path / "churn.csv", index=False)
     seen = []

@@ -40,7 +40,7 @@ from tuneup.improve.judge import Judgement, judge_one, pick
 from tuneup.improve.result import ImproveResult, Step, Tried
 from tuneup.improve.training import CandidateTrainer, Trained
 from tuneup.render import GAP_LABELS, fmt_error, interval_text
-from tuneup.sweep.candidate import train_candidate
+from tuneup.workflow import train_candidate
 
 DEFAULT_BUDGET = "8"
 MAX_PER_STEP = 6  # candidates per step: the rest of the budget is left for the steps after a re-diagnosis

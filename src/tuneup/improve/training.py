@@ -2,8 +2,8 @@
 
 Candidates that differ only in what a vectorised ensemble lets members differ in (learning rate,
 weight decay, momentum, seed, schedule, early stopping, clipping: `train/ensemble.py`'s PER_MEMBER)
-train together through `sweep.batch.fit_together` and are written by `sweep.batch.write_member`; the
-others one by one through `sweep.candidate.train_candidate`. Each candidate's folder also gets
+train together through `pipeline.ensemble.fit_together` and are written by `write_member`; the
+others one by one through `workflow.train_candidate`. Each candidate's folder also gets
 `improve-candidate.json`: the session, step, remedy and strength it came from.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from tuneup._io import write_json
 from tuneup.exceptions import UserError
 from tuneup.improve.budget import Budget
 from tuneup.improve.candidates import Candidate
-from tuneup.sweep.batch import ensemble_key, fit_together, write_member
-from tuneup.sweep.candidate import train_candidate
+from tuneup.pipeline.ensemble import ensemble_key, fit_together, write_member
+from tuneup.workflow import train_candidate
 
 
 
@@ -109,7 +109,7 @@ class CandidateTrainer:
 
 
 def ensemble_groups(cands: list[Candidate]) -> list[list[int]]:
-    """Indices of candidates that can train as one ensemble (equal `sweep.batch.ensemble_key`s), and
+    """Indices of candidates that can train as one ensemble (equal `pipeline.ensemble.ensemble_key`s), and
     singletons for the rest; in the order of each group's first candidate."""
     keyed: dict[str, list[int]] = {}
     for i, c in enumerate(cands):

@@ -10,8 +10,8 @@ ensemble cannot reproduce them: a one-cycle schedule, and retries of dead trials
 folder from its checkpoint). Augmentations and importance weights, shared by the members, train inside
 the ensemble as each member's Trainer would apply them.
 
-`ensemble_key`, `fit_together` and `write_member` are shared with the improve loop, whose candidates of
-one step train together the same way (`improve/training.py`).
+The ensemble itself (`ensemble_key`, `fit_together`, `write_member`) is the pipeline's
+(`pipeline/ensemble.py`): the improve loop's candidates of one step train together the same way.
 
 A member's run folder is a normal run directory; its `trial.json` lists the trials it was trained with,
 because retraining it alone with `tuneup run` ends within float tolerance of it, not bit for bit
@@ -19,7 +19,6 @@ because retraining it alone with `tuneup run` ends within float tolerance of it,
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +26,8 @@ from typing import Any
 from tuneup import _progress
 from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError
-from tuneup.models.families import is_family
 from tuneup.sweep import study as studies
-from tuneup.train.ensemble import PER_MEMBER, EnsembleTrainer, compatible
+from tuneup.pipeline.ensemble import ensemble_key, fit_together, write_member
 
 
 @dataclass
@@ -91,34 +89,6 @@ def _shared_settings(cfg: Config | None, trial) -> str | None:
     return ensemble_key(cfg)
 
 
-def ensemble_key(cfg: Config) -> str | None:
-    """What the members of one ensemble must share (the data and model configs and the training settings
-    that are not per member), or None when `cfg` must train alone (a one-cycle schedule)."""
-    t = cfg.train
-    if t.schedule.kind == "onecycle" or cfg.data.split.folds or is_family(cfg.model.kind):
-        return None  # linear, hgb: scikit-learn models, fitted one by one
-    return json.dumps({"data": cfg.data.model_dump(mode="json"), "model": cfg.model.model_dump(mode="json"),
-                       "train": t.model_dump(mode="json", exclude=PER_MEMBER)}, sort_keys=True)
-
-
-def fit_together(prepared, cfgs: list[Config], on_epoch=None):
-    """Train `cfgs` (equal `ensemble_key`s) on `prepared` as one vectorised ensemble, with their shared
-    augmentations and importance weights: (trainers holding the trained models, fits, weighting), or None
-    when their models turn out not to fit one ensemble (shapes differ). Raises TrainingError when a
-    member diverges."""
-    from tuneup.pipeline.preparation import training_tensors
-    from tuneup.pipeline.trainer import build
-
-    trainers = [build(prepared, c) for c in cfgs]
-    if compatible([c.train for c in cfgs], [t.model for t in trainers]) is not None:
-        return None
-    train, weighting = training_tensors(prepared, cfgs[0])
-    ens = EnsembleTrainer([t.model for t in trainers], trainers[0].head, [c.train for c in cfgs],
-                          prepared.metric, prepared.scorer(), trainers[0].device, trainers[0].augmenter)
-    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
-    return trainers, ens.fit(train, evals, on_epoch=on_epoch), weighting
-
-
 def run_alone(st, objective, trial) -> None:
     """One trial through the usual objective, told to the study by hand (it was asked in a batch)."""
     import optuna
@@ -143,7 +113,7 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
     """Train a group as one ensemble, then write and tell each member as its own trial."""
     from optuna.trial import TrialState
 
-    from tuneup.sweep.candidate import outcome
+    from tuneup.workflow import outcome
     from tuneup.sweep.runner import record
 
     runs_dir = group[0].cfg.runs_path()
@@ -181,12 +151,3 @@ def train_together(st, setup, group: list[Member], prepared, alone) -> None:
             st.tell(m.trial, c.dev_error)
         else:
             st.tell(m.trial, state=TrialState.PRUNED)
-
-
-def write_member(prepared, cfg: Config, name: str, trainer, fit, started: float, weighting=None):
-    """A normal run directory for one ensemble member (`pipeline.train_into` with the model it trained)."""
-    from tuneup.pipeline.folder import new_run_folder
-    from tuneup.pipeline.training import Trained, train_into
-
-    return train_into(new_run_folder(prepared, cfg, name), prepared, cfg, started=started,
-                      trained=Trained(trainer, fit, weighting))

@@ -32,7 +32,7 @@ from pathlib import Path
 from tuneup import _progress
 from tuneup.exceptions import UserError
 from tuneup.sweep import study as studies
-from tuneup.sweep.candidate import Candidate, finish_stopped, outcome, train_candidate
+from tuneup.workflow import Candidate, finish_stopped, outcome, train_candidate
 from tuneup.runs import Run
 
 try:  # Ray is an optional extra: without it this module still imports, and require_ray() says what to install

@@ -28,7 +28,7 @@ from tuneup.config import Config, load_config
 from tuneup.exceptions import ConfigError, TrainingError, UserError, listing
 from tuneup.models.families import is_family
 from tuneup.sweep import study as studies
-from tuneup.sweep.candidate import Candidate, train_candidate
+from tuneup.workflow import Candidate, train_candidate
 from tuneup.sweep.result import SweepResult, summarize
 from tuneup.sweep.space import Space, default_space, load_space
 from tuneup.sweep.storage import StorageURL, open_storage, resolve
@@ -198,7 +198,7 @@ class Objective:
 
         try:
             if resume is not None and Run(resume).complete:  # died after finishing, before telling the study
-                from tuneup.sweep.candidate import outcome
+                from tuneup.workflow import outcome
 
                 c = outcome(Run(resume), None)
             else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,35 @@ class ProgressBar(Callback):
         if self._cm is not None:
             self._cm.__exit__(None, None, None)
             self._cm = None
+
+
+OnEpoch = Callable[[dict], bool]  # an epoch's record -> stop training now?
+
+
+class EpochReport(Callback):
+    """Calls `on_epoch(record)` after every epoch and stops training when it returns True. A resumed
+    run first replays the epochs its checkpoint holds, so the caller sees every epoch exactly once."""
+
+    def __init__(self, on_epoch: OnEpoch):
+        self.on_epoch = on_epoch
+        self.stopped_at: int | None = None
+
+    def on_fit_start(self, trainer: Trainer, start_epoch: int) -> None:
+        for record in trainer.state.history[:start_epoch]:
+            self._see(trainer, record)
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        self._see(trainer, record)
+
+    def _see(self, trainer: Trainer, record: dict) -> None:
+        if self.stopped_at is None and self.on_epoch(record):
+            self.stopped_at = record["epoch"]
+            trainer.stop = True
+
+
+class StopNow(Callback):
+    """Ends training before another epoch starts: a run resumed with it is evaluated where its
+    checkpoint left it (a trial a scheduler stopped in another process)."""
+
+    def on_fit_start(self, trainer: Trainer, start_epoch: int) -> None:
+        trainer.stop = True
