@@ -19,7 +19,7 @@ from rich.console import Console
 
 from tuneup._io import dumps
 from tuneup.errors.examples import Examples
-from tuneup.errors.report import _Clock, analyse
+from tuneup.errors.analysis import _Clock, analyse
 
 SLICES = ["camera", "region", "age"]
 TARGET_S = 10.0

@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("models", ["tuneup.models", "tuneup.train"]),
     ("pipeline", ["tuneup.pipeline", "tuneup.runs", "tuneup.models.families.artifact"]),
     ("steps", ["tuneup.workflow", "tuneup.checks", "tuneup.diagnose", "tuneup.errors", "tuneup.improve", "tuneup.sweep", "tuneup.ship",
-               "tuneup.watch", "tuneup.project", "tuneup.render"]),
+               "tuneup.watch", "tuneup.project"]),
     ("report", ["tuneup.report"]),
     ("cli", ["tuneup.cli", "tuneup.__main__"]),
 ]
@@ -27,9 +27,9 @@ LAYERS: list[tuple[str, list[str]]] = [
 # imports of a higher layer inside a function: (importer, imported), each for the reason given
 LAZY_UPWARD = {
     # a result's notebook HTML is drawn by the report's renderer (`_repr_html_`)
-    ("tuneup.errors.report", "tuneup.report.notebook"),
-    ("tuneup.render", "tuneup.report.notebook"),
-    ("tuneup.runs", "tuneup.render"),  # Run's rich table and notebook HTML
+    ("tuneup.errors.result", "tuneup.report.notebook"),
+    ("tuneup.diagnose.render", "tuneup.report.notebook"),
+    ("tuneup.runs", "tuneup.diagnose.render"),  # Run's rich table and notebook HTML
     # a binary run keeps the threshold its metric wants, chosen and saved as `tuneup errors` does it
     ("tuneup.pipeline.folder", "tuneup.errors.threshold"),
     # encoding decides an image network's input size; importance weights fit the baselines' classifier

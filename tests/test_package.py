@@ -62,7 +62,7 @@ def test_help_imports_no_heavy_package(args):
 
 
 @pytest.mark.parametrize("package, step", [("diagnose", "diagnosis"), ("improve", "loop"), ("sweep", "runner"),
-                                           ("errors", "report"), ("report", "page")])
+                                           ("errors", "analysis"), ("report", "page")])
 def test_a_step_package_is_callable_and_stays_a_package(package, step):
     import importlib
 
@@ -103,3 +103,26 @@ def test_a_package_exports_lazily_and_never_a_module_s_name():
         exports = getattr(module, "_EXPORTS", {})
         clashes = [k for k, v in exports.items() if k != v and (SRC / name.replace(".", "/") / f"{k}.py").exists()]
         assert clashes == [], f"{name} exports {clashes}, which are also its modules"
+
+
+PACKAGE = Path(tuneup.__file__).parent
+# drawn in a terminal but not a step's result: the run folder's handle, and the report package's comparison
+# (everything in report/ is presentation)
+NOT_RESULTS = {"runs.py", "report/compare.py"}
+
+
+def test_results_live_in_result_py_and_renderers_in_render_py():
+    """One name for one role (ARCHITECTURE.md, "Names"): what a step returns (`to_dict`, drawn in a terminal by
+    `__rich__`) is in its package's result.py; no module but the report package's and the `tuneup report`
+    command's is called report.py."""
+    import ast
+
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if path.name == "report.py":
+            assert rel == "cli/report.py", f"{rel}: a result goes in result.py, a renderer in render.py"
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(
+                    isinstance(f, ast.FunctionDef) and f.name == "__rich__" for f in node.body):
+                assert path.name == "result.py" or rel in NOT_RESULTS, f"{rel}: {node.name} is a result"

@@ -1,4 +1,4 @@
-"""`tuneup.render`: the terminal views read as sentences (issue 17, item 8)."""
+"""`tuneup.diagnose.render`: the terminal views read as sentences (issue 17, item 8)."""
 from __future__ import annotations
 
 import io
@@ -7,7 +7,7 @@ from rich.console import Console
 
 import tuneup
 from tuneup.exceptions import counted
-from tuneup.render import diagnosis_view, verdict_line
+from tuneup.diagnose.render import diagnosis_view, verdict_line
 
 
 def text_of(renderable) -> str:

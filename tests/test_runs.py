@@ -78,7 +78,7 @@ def test_a_run_writes_every_file_under_the_names_its_readers_use(copy):
     """`tuneup run`'s output, read back by the readers: each name comes from `tuneup.runs` and is the file
     the contract (ARCHITECTURE.md) promises."""
     from tuneup import runs as rd
-    from tuneup.checks.report import CheckReport
+    from tuneup.checks.result import CheckReport
     from tuneup.report.data import load
 
     names = {rd.CONFIG: "config.yaml", rd.SPLITS: "splits.csv", rd.ENCODER: "encoder.json",

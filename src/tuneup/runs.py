@@ -273,12 +273,12 @@ class Run:
         return f"Run({str(self.path)!r})"
 
     def _repr_html_(self) -> str:
-        from tuneup.render import run_html
+        from tuneup.diagnose.render import run_html
 
         return run_html(self)
 
     def __rich__(self):
-        from tuneup.render import ladder_table
+        from tuneup.diagnose.render import ladder_table
 
         return ladder_table(self.summary)
 

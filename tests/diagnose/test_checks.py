@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuneup.diagnose.checks import training_checks
+from tuneup.diagnose.training_checks import training_checks
 
 
 def history(fit, train, dev, lr=0.001):

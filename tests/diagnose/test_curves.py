@@ -9,7 +9,8 @@ import yaml
 
 import tuneup
 from tests.conftest import make_table, table_config
-from tuneup.diagnose.curves import LearningCurve, _fit, answer, answer_for, nested_order, training_sizes
+from tuneup.diagnose.result import LearningCurve
+from tuneup.diagnose.curves import _fit, answer, answer_for, nested_order, training_sizes
 
 
 def test_sizes_are_log_spaced_up_to_the_whole_train_split():

@@ -9,7 +9,7 @@ import pytest
 
 import tuneup
 from tuneup.diagnose.schema import DIAGNOSIS_SCHEMA
-from tuneup.render import diagnosis_html
+from tuneup.diagnose.render import diagnosis_html
 
 FAST = {"checkpoint": False}
 

@@ -6,7 +6,7 @@ import pytest
 
 import tuneup
 from tuneup.data.shift import image_shift
-from tuneup.diagnose.checks import Check
+from tuneup.diagnose.training_checks import Check
 from tuneup.diagnose.mismatch import Mismatch
 from tuneup.diagnose.recipe import Context, remedies
 from tuneup.diagnose.schema import REMEDY

@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 import tuneup
-from tuneup.render import set_flags
+from tuneup.diagnose.render import set_flags
 from tests.report.pages import rows, sections, text, tooltips
 
 EXPECTED = ["summary", "ladder", "training", "baselines", "classes", "confusion", "slices", "ceiling", "top-losses",

@@ -8,7 +8,8 @@ import onnx
 import pytest
 
 from tuneup.exceptions import UserError
-from tuneup.ship.export import Export, export
+from tuneup.ship.export import export
+from tuneup.ship.result import Export
 from tuneup.ship.latency import onnx_call, session
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from tuneup._lazy import lazy_exports
 
 _EXPORTS = {
-    "CheckReport": "report", "ChecksFailed": "report", "Finding": "report",
+    "CheckReport": "result", "ChecksFailed": "result", "Finding": "result",
     "CHECKS": "runner", "check": "runner", "run_checks": "runner",
 }
 __all__ = sorted(_EXPORTS)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.checks.context import HOLDOUT, CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 from tuneup.data.split import SPLITS
 
 SKEWED = 0.25  # smallest / largest class below this: skewed (the same line the default metric draws)

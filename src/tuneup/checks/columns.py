@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.checks.context import CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 BINS = 20  # histogram bins (numbers with at most this many distinct values: one bar per value)

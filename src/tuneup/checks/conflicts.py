@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from tuneup.checks.context import CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 from tuneup.exceptions import shown
 
 SHOWN = 10  # groups listed in the report

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.checks.context import TARGET_SOURCE, TRAIN_SOURCE, CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 from tuneup.data import shift
 
 MAX_ROWS = 100_000  # per side: tests on a random sample this big (the effect-size gate decides anyway)

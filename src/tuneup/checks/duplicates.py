@@ -11,7 +11,7 @@ import pandas as pd
 
 from tuneup.checks import hashing
 from tuneup.checks.context import FITTED, HOLDOUT, CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 from tuneup.exceptions import counted
 
 SHOWN = 20  # example pairs kept in the report

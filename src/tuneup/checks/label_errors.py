@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tuneup.checks.context import CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 from tuneup.exceptions import shown
 
 FOLDS = 3

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.checks.context import CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 
 LEAK_SCORE = 0.98  # a single feature this good on dev: flagged
 LEAVES = 64  # a step function this fine follows a copied number closely (R² > 0.99), a threshold exactly

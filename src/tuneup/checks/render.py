@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tuneup.checks.report import CheckReport
+from tuneup.checks.result import CheckReport
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 TIMED = ("load_and_split",)

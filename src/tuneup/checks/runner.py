@@ -13,7 +13,7 @@ from tuneup import _progress
 from tuneup._threads import one_thread
 from tuneup.checks import classes, columns, conflicts, distribution, duplicates, label_errors, leakage, split_values
 from tuneup.checks.context import CheckData, feature_types, load
-from tuneup.checks.report import CheckReport, ChecksFailed, Finding
+from tuneup.checks.result import CheckReport, ChecksFailed, Finding
 from tuneup.config import Config, load_config
 
 Check = Callable[[CheckData], tuple[dict[str, Any], list[Finding]]]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tuneup.checks.context import CheckData
-from tuneup.checks.report import Finding
+from tuneup.checks.result import Finding
 
 UNSEEN_SHARE = 0.01  # held-out rows with a value unseen in train beyond this share: flagged
 SHOWN = 5

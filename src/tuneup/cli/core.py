@@ -17,7 +17,7 @@ def show_run(run, json_mode: bool, config: str | None = None) -> None:
     `config`, or on the run's own config.yaml (the same experiment) when there is no file of the user's."""
     import tuneup
     from tuneup.diagnose.diagnosis import diagnose
-    from tuneup.render import diagnosis_view, fmt_error
+    from tuneup.diagnose.render import diagnosis_view, fmt_error
     from tuneup.runs import CONFIG
 
     summary = run.summary

@@ -25,7 +25,7 @@ def diagnose(
     import shlex
 
     import tuneup
-    from tuneup.render import diagnosis_view
+    from tuneup.diagnose.render import diagnosis_view
     from tuneup.runs import CONFIG, Run
 
     start(json)

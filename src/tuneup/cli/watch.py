@@ -67,7 +67,7 @@ def monitor(
 def alarms(names: list[str] | None) -> list[str]:
     """--fail-on drift --fail-on performance, or --fail-on drift,performance."""
     from tuneup.exceptions import UserError, did_you_mean
-    from tuneup.watch.report import ALARMS
+    from tuneup.watch.result import ALARMS
 
     picked = [n.strip() for name in names or [] for n in name.split(",") if n.strip()]
     for name in picked:

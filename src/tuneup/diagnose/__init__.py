@@ -8,10 +8,10 @@ from __future__ import annotations
 from tuneup._lazy import lazy_exports, make_callable
 
 _EXPORTS = {
-    "Diagnosis": "diagnosis", "Remedy": "recipe",
+    "Diagnosis": "result", "Remedy": "recipe",
     "Interval": "bootstrap", "ErrorDifference": "bootstrap", "error_interval": "bootstrap",
     "error_difference": "bootstrap", "paired_difference": "bootstrap",
-    "LearningCurve": "curves", "learning_curve": "curves",
+    "LearningCurve": "result", "learning_curve": "curves",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

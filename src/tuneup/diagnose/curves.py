@@ -12,7 +12,6 @@ the same configuration and quotes it in its advice on more data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,88 +21,11 @@ from tuneup import _progress
 from tuneup._io import read_json, write_json
 from tuneup.config import Config, load_config
 from tuneup.diagnose.powerlaw import fit_with_uncertainty
+from tuneup.diagnose.result import CurveFit, LearningCurve
 from tuneup.exceptions import UserError
 
-CURVE_SPLITS = ("train", "train_dev", "dev")
 FITTED = ("train_dev", "dev")  # held-out errors fall as a power law; the training error rises towards them
 FACTORS = (2, 10)
-
-
-@dataclass
-class CurveFit:
-    split: str
-    a: float
-    b: float
-    c: float
-    intervals: dict[str, list[float]]  # parameter -> [low, high]
-    predictions: dict[str, dict[str, float]]  # "1x", "2x", "10x" -> n, error, low, high
-    drop_10x: dict[str, float]  # how much the error falls from 1x to 10x: value, low, high
-
-
-@dataclass
-class LearningCurve:
-    name: str
-    metric: str
-    error_of: str
-    error_in_units: bool
-    sizes: list[int]
-    repeats: int
-    points: list[dict[str, Any]]  # one per (size, repeat): n, repeat, train, train_dev, dev
-    fits: dict[str, CurveFit]
-    more_data_helps: bool | None
-    answer: str
-    tolerance: float
-    confidence: float
-    fingerprint: str
-    path: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def errors(self, split: str) -> list[list[float]]:
-        """Per training size, the split's error of each repeat."""
-        return [[p[split] for p in self.points if p["n"] == n and p.get(split) is not None] for n in self.sizes]
-
-    def mean(self, split: str) -> list[float | None]:
-        return [float(np.mean(v)) if v else None for v in self.errors(split)]
-
-    def std(self, split: str) -> list[float | None]:
-        return [float(np.std(v, ddof=1)) if len(v) > 1 else None for v in self.errors(split)]
-
-    @property
-    def splits(self) -> list[str]:
-        return [s for s in CURVE_SPLITS if all(p.get(s) is not None for p in self.points)]
-
-    def to_dict(self) -> dict[str, Any]:
-        splits = self.splits
-        return {
-            "name": self.name, "metric": self.metric, "error_of": self.error_of, "error_in_units": self.error_in_units,
-            "sizes": self.sizes, "repeats": self.repeats, "points": self.points,
-            "curves": {s: {"mean": self.mean(s), "std": self.std(s)} for s in splits},
-            "fits": {s: vars(f) for s, f in self.fits.items()},
-            "more_data_helps": self.more_data_helps, "answer": self.answer, "tolerance": self.tolerance,
-            "confidence": self.confidence, "fingerprint": self.fingerprint, "path": self.path, "notes": self.notes,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "LearningCurve":
-        """A saved curve (`to_dict()`, as kept in `<runs>/curves/`) back as an object."""
-        names = {f for f in cls.__dataclass_fields__ if f != "fits"}
-        fits = {s: CurveFit(**f) for s, f in d.get("fits", {}).items()}
-        return cls(**{k: v for k, v in d.items() if k in names}, fits=fits)
-
-    def fmt(self, value: float | None) -> str:
-        from tuneup.render import fmt_error
-
-        return fmt_error(value, {"error_in_units": self.error_in_units})
-
-    def __rich__(self):
-        from tuneup.render import curve_view
-
-        return curve_view(self)
-
-    def _repr_html_(self) -> str:
-        from tuneup.render import curve_html
-
-        return curve_html(self)
 
 
 def training_sizes(n: int, count: int = 5, smallest: int | None = None, n_classes: int = 1) -> list[int]:
@@ -134,10 +56,10 @@ def nested_order(n: int, y: np.ndarray | None, seed: int) -> np.ndarray:
 def learning_curve(cfg: Config | str | Path, overrides: dict[str, Any] | None = None, sizes: int = 5,
                    repeats: int = 2, smallest: int | None = None, save: bool = True) -> LearningCurve:
     """Train `cfg` on nested subsets of its train split; fit and answer. See the module docstring."""
-    from tuneup.runs import config_fingerprint
     from tuneup.pipeline.folder import absolute_paths
     from tuneup.pipeline.preparation import prepare, training_tensors
     from tuneup.pipeline.trainer import build
+    from tuneup.runs import config_fingerprint
 
     cfg = load_config(cfg, overrides)
     prepared = prepare(cfg)

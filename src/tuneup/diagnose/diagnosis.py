@@ -12,92 +12,28 @@ appear only for runs evaluated with --final.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from tuneup import _progress
+from tuneup import runs as rd
 from tuneup.config import Diagnose
 from tuneup.diagnose import evidence
 from tuneup.diagnose import ladder as lad
 from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs, split_seed
-from tuneup.diagnose.checks import Check, training_checks
-from tuneup.diagnose.evidence import Evidence
-from tuneup.train.lr_range import LRRange
 from tuneup.diagnose.mismatch import Mismatch
-from tuneup.diagnose.recipe import Context, Remedy, remedies
+from tuneup.diagnose.recipe import Context, remedies
+from tuneup.diagnose.result import Diagnosis
+from tuneup.diagnose.training_checks import training_checks
 from tuneup.diagnose.uncertainty import Measured, gap_interval, interval_of
 from tuneup.errors.metrics import Metric, get_metric
-from tuneup import runs as rd
 from tuneup.runs import Run
+from tuneup.train.lr_range import LRRange
 
 VERDICTS = ("did_not_learn", *lad.GAPS, "ok")
 BOOTSTRAP_SAYS_SO = 50_000_000  # examples x resamples: about 2 s of resampling on a laptop core, worth a bar
 RUNG_NAMES = {"human": "human-level", "train": "training", "train_dev": "train-dev", "dev": "dev", "test": "test"}
-
-
-@dataclass
-class Diagnosis:
-    run: str
-    task: str
-    metric: str
-    error_of: str
-    error_in_units: bool
-    ladder: dict[str, float | None]
-    gaps: dict[str, float | None]
-    intervals: dict[str, dict[str, Interval | None]]  # {"ladder": {rung: ...}, "gaps": {gap: ...}}
-    verdict: str
-    sentence: str
-    problems: list[str]  # every gap that is a problem, largest first (the verdict is the first)
-    tolerance: float
-    confidence: float
-    method: str  # where the intervals come from, in words
-    remedies: list[Remedy] = field(default_factory=list)
-    advice: list[str] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    reference: dict[str, Any] = field(default_factory=dict)  # what avoidable bias is measured against
-    baselines: dict[str, dict] = field(default_factory=dict)  # name -> split -> error, from the summary
-    holdout_ladder: dict[str, float | None] | None = None  # with K-fold: the single holdout model's ladder
-    mismatch: Mismatch | None = None
-    lr_range: LRRange | None = None
-    evidence: Evidence | None = None
-    versus: dict[str, str] = field(default_factory=dict)  # baseline -> beats | ties | worse than the network on dev
-    model_kind: str = ""  # the run's model: mlp | cnn | linear | hgb
-
-    def to_dict(self) -> dict[str, Any]:
-        iv = lambda d: {k: None if v is None else v.to_dict() for k, v in d.items()}  # noqa: E731
-        return {
-            "run": self.run, "task": self.task, "metric": self.metric, "error_of": self.error_of,
-            "error_in_units": self.error_in_units, "ladder": self.ladder, "gaps": self.gaps,
-            "intervals": {"ladder": iv(self.intervals["ladder"]), "gaps": iv(self.intervals["gaps"])},
-            "verdict": self.verdict, "sentence": self.sentence, "problems": self.problems,
-            "tolerance": self.tolerance, "confidence": self.confidence, "method": self.method,
-            "remedies": [r.to_dict() for r in self.remedies], "advice": self.advice,
-            "checks": [c.to_dict() for c in self.checks], "notes": self.notes, "reference": self.reference,
-            "baselines": self.baselines, "holdout_ladder": self.holdout_ladder,
-            "mismatch": None if self.mismatch is None else self.mismatch.to_dict(),
-            "lr_range": None if self.lr_range is None else
-            {"suggested": self.lr_range.suggested, "at_minimum": self.lr_range.at_minimum,
-             "steps": len(self.lr_range.lrs)},
-            "evidence": None if self.evidence is None else self.evidence.to_dict(), "versus": self.versus,
-        }
-
-    def fmt(self, value: float | None) -> str:
-        from tuneup.render import fmt_error
-
-        return fmt_error(value, {"error_in_units": self.error_in_units})
-
-    def __rich__(self):
-        from tuneup.render import diagnosis_view
-
-        return diagnosis_view(self)
-
-    def _repr_html_(self) -> str:
-        from tuneup.render import diagnosis_html
-
-        return diagnosis_html(self)
 
 
 def diagnose(run: Run | str, tolerance: float | None = None, confidence: float | None = None,

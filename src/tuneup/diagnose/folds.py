@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from tuneup import _progress
-from tuneup.data.split import Splits
 from tuneup import runs as rd
+from tuneup.data.split import Splits
 from tuneup.runs import SUMMARY, Run
 
 FOLD_SPLITS = ("train", "train_dev", "dev")

@@ -13,10 +13,10 @@ from typing import Any
 
 from tuneup.config import Config
 from tuneup.data.split import holdout_share
-from tuneup.diagnose.checks import Check
 from tuneup.diagnose.evidence import Evidence
-from tuneup.train.lr_range import LRRange
 from tuneup.diagnose.mismatch import Mismatch
+from tuneup.diagnose.training_checks import Check
+from tuneup.train.lr_range import LRRange
 
 MAX_WIDTH = 4096
 MIN_WIDER = 16  # a wider tiny network grows to at least this many units (filters) per layer

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tuneup._lazy import lazy_exports, make_callable
 
 _EXPORTS = {
-    "errors": "report", "analyse": "report", "ErrorReport": "report",
+    "errors": "analysis", "analyse": "analysis", "ErrorReport": "result",
     "Examples": "examples",
     "slice_metrics": "slices", "SliceTable": "slices",
     "find_weak_slices": "weak",
@@ -19,4 +19,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)
-make_callable(__name__, "report", "errors")
+make_callable(__name__, "analysis", "errors")

@@ -7,7 +7,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tuneup.render import fmt_error
+from tuneup.diagnose.render import fmt_error
 
 SHOW_CLASSES = 12
 SHOW_SLICE_ROWS = 8

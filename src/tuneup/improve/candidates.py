@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tuneup.config import Config
-from tuneup.diagnose.diagnosis import Diagnosis
+from tuneup.diagnose.result import Diagnosis
 from tuneup.diagnose.recipe import Remedy
 from tuneup.exceptions import UserError
 from tuneup.improve.strengths import Strength, strengths

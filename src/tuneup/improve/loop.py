@@ -32,14 +32,15 @@ from tuneup import runs as rd
 from tuneup._io import write_json
 from tuneup.config import Config, load_config
 from tuneup.diagnose.bootstrap import error_difference, split_interval
-from tuneup.diagnose.diagnosis import Diagnosis, diagnose
+from tuneup.diagnose.diagnosis import diagnose
+from tuneup.diagnose.result import Diagnosis
 from tuneup.exceptions import UserError
 from tuneup.improve.budget import Budget
 from tuneup.improve.candidates import plan_step
 from tuneup.improve.judge import Judgement, judge_one, pick
 from tuneup.improve.result import ImproveResult, Step, Tried
 from tuneup.improve.training import CandidateTrainer, Trained
-from tuneup.render import GAP_LABELS, fmt_error, interval_text
+from tuneup.diagnose.render import GAP_LABELS, fmt_error, interval_text
 from tuneup.workflow import train_candidate
 
 DEFAULT_BUDGET = "8"

@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from tuneup.render import GAP_LABELS, diagnosis_html, diagnosis_table, fmt_error, interval_text, set_flags
+from tuneup.diagnose.render import GAP_LABELS, diagnosis_html, diagnosis_table, fmt_error, interval_text, set_flags
 
 COLUMNS = ("step", "gap before", "remedy tried", "dev error", "kept?")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneup.diagnose.bootstrap import ErrorDifference, Interval
-from tuneup.diagnose.diagnosis import Diagnosis
+from tuneup.diagnose.result import Diagnosis
 
 
 def _d(value: Any) -> Any:

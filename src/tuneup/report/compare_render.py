@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tuneup.diagnose.ladder import GAPS, RUNGS
-from tuneup.render import GAP_LABELS, RUNG_LABELS, fmt_error
+from tuneup.diagnose.render import GAP_LABELS, RUNG_LABELS, fmt_error
 from tuneup.report import html as h
 from tuneup.report.charts import PALETTE, Series, line_chart
 from tuneup.report.compare import Comparison

@@ -13,7 +13,7 @@ from typing import Any
 from tuneup import _progress
 from tuneup._io import read_json
 from tuneup.exceptions import UserError
-from tuneup.render import fmt_error
+from tuneup.diagnose.render import fmt_error
 from tuneup.runs import CHECK, IMPROVE, MONITOR, SWEEP, TRIAL, Run, sweep_file
 
 THUMB = 96  # pixels per side of a top-loss image
@@ -86,7 +86,7 @@ def _errors(run: Run, d: ReportData):
         return None
     from tuneup.errors.asked import FILE as ASKED
     from tuneup.errors.asked import asked_slices
-    from tuneup.errors.report import errors
+    from tuneup.errors.analysis import errors
 
     try:
         asked = asked_slices(run.path)  # slices `tuneup errors --by` computed before
@@ -104,7 +104,7 @@ def _errors(run: Run, d: ReportData):
 
 
 def _errors_without_asked(run: Run, d: ReportData):
-    from tuneup.errors.report import errors
+    from tuneup.errors.analysis import errors
 
     try:
         return errors(run, split="dev", save=False)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from tuneup.data.encode import Encoder
 from tuneup.exceptions import UserError, listing, shown
-from tuneup.ship.export import ENCODER, METADATA, Export, ensure_export
+from tuneup.ship.export import ensure_export
+from tuneup.ship.result import ENCODER, METADATA, Export
 
 
 @dataclass

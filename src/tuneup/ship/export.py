@@ -21,53 +21,24 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tuneup import __version__, _progress
-from tuneup._io import alive, read_json, write_json
+from tuneup._io import alive, write_json
 from tuneup.exceptions import UserError, listing
+from tuneup.ship.result import ENCODER, METADATA, WEB, Export
 
 FORMATS = ("onnx", "torchscript")
 FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx", "pruned": "model.pruned.onnx",
          "torchscript": "model.torchscript.pt"}
-METADATA, ENCODER, WEB = "metadata.json", "encoder.json", "web"
 ATOL = RTOL = 1e-4  # exported outputs vs PyTorch's, float32 on both sides
 
 
 class ExportMismatch(RuntimeError):
     """The exported model does not compute what the PyTorch network computes: a bug, not bad input."""
-
-
-@dataclass
-class Export:
-    """A finished export folder and what it holds (`metadata.json`)."""
-
-    path: Path
-    metadata: dict[str, Any]
-
-    @classmethod
-    def open(cls, path: str | Path) -> "Export":
-        path = Path(path)
-        if not (path / METADATA).exists():
-            raise UserError(f"{path}: not an export folder (no {METADATA}); make one with `tuneup export RUN`")
-        return cls(path, read_json(path / METADATA))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), **self.metadata}
-
-    def __rich__(self):
-        from tuneup.ship.report import export_table
-
-        return export_table(self.metadata)
-
-    def _repr_html_(self) -> str:
-        from tuneup.ship.report import export_html
-
-        return export_html(self.metadata)
 
 
 def export(run, out: str | Path | None = None, format: str = "onnx", int8: bool = False,
@@ -206,10 +177,9 @@ def _torchscript_outputs(path: Path, feeds: dict[str, np.ndarray]) -> np.ndarray
 
 def _metadata(run, summary: dict, files: dict[str, str], verification: dict, table: dict | None,
               options: dict[str, Any]) -> dict[str, Any]:
+    from tuneup.errors.threshold import describe, load_threshold
     from tuneup.ship.graph import OPSET, OUTPUT, input_names
     from tuneup.ship.schema import input_schema
-
-    from tuneup.errors.threshold import describe, load_threshold
 
     enc = run.encoder
     task = enc.task

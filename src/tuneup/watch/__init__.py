@@ -5,6 +5,6 @@ from __future__ import annotations
 from tuneup._lazy import lazy_exports
 
 # `monitor` the function lives at `tuneup.monitor`: here the name is the module `tuneup.watch.monitor`
-_EXPORTS = {"MonitorReport": "report"}
+_EXPORTS = {"MonitorReport": "result"}
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

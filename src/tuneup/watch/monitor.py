@@ -23,7 +23,7 @@ from tuneup.watch.audit import audit_sample, import_feedback
 from tuneup.watch.log import PredictionLog, read_log
 from tuneup.watch.nextgen import export_new_data
 from tuneup.watch.performance import LivePerformance, live_performance
-from tuneup.watch.report import MonitorReport
+from tuneup.watch.result import MonitorReport
 from tuneup.data.labels import label_keys
 from tuneup.watch.scoring import Scorer
 from tuneup.watch.windows import Windows, cut

@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tuneup.watch.report import MonitorReport, when
+from tuneup.watch.result import MonitorReport, when
 
 TOP_FEATURES = 12
 

@@ -6,9 +6,21 @@ from __future__ import annotations
 import math
 import shlex
 
+from tuneup.diagnose.render import (
+    DIAGNOSIS_COLUMNS,
+    GAP_LABELS,
+    RUNG_LABELS,
+    baseline_rows,
+    bias_reference,
+    curve_fit_lines,
+    diagnosis_cells,
+    diagnosis_rows,
+    ladder_rows,
+    on_config,
+    remedy_command,
+    signed_error,
+)
 from tuneup.exceptions import counted
-from tuneup.render import (DIAGNOSIS_COLUMNS, GAP_LABELS, RUNG_LABELS, _against, _diagnosis_cells, _signed,
-                           baseline_rows, curve_fit_lines, diagnosis_rows, ladder_rows, on_config, remedy_command)
 from tuneup.report import html as h
 from tuneup.report.charts import Gap, LadderChart, Mark, Rung, Series, ladder_chart, line_chart
 from tuneup.report.data import ReportData
@@ -84,11 +96,11 @@ def ladder(d: ReportData) -> h.Section | None:
     rows = diagnosis_rows(diag)
     chart = ladder_chart(ladder_spec(rows, units, diag.reference), d.fmt, not diag.error_in_units,
                          f"error ladder of {diag.run}: {diag.error_of}")
-    table = h.table(DIAGNOSIS_COLUMNS, [_diagnosis_cells(r, units, _against(diag)) for r in rows],
+    table = h.table(DIAGNOSIS_COLUMNS, [diagnosis_cells(r, units, bias_reference(diag)) for r in rows],
                     strong=[r["verdict"] for r in rows], numeric=(1, 2, 4, 5))
     caption = (f"bars: the network's error on each rung with its {diag.confidence:.0%} interval; arrows: the gaps "
                "(red: the verdict, orange: another problem, grey: within the noise or the tolerance "
-               f"of {_signed(diag.tolerance, units).lstrip('+')})")
+               f"of {signed_error(diag.tolerance, units).lstrip('+')})")
     body = h.row(h.figure(chart, caption), remedies_html(diag, "CONFIG" if d.run is None else shlex.quote(str(d.run.path / CONFIG)))) + table
     return h.Section("ladder", "Error ladder and what to do", body + h.notes(diag.notes))
 
@@ -107,7 +119,7 @@ def ladder_spec(rows: list[dict], units: dict, reference: dict | None = None) ->
             # avoidable bias with no human-level rung starts from the reference (a baseline, or zero)
             start = (ref.get("error") or 0.0) if i == 0 else None
             state = "verdict" if r.get("verdict") else "problem" if r.get("problem") else "ok"
-            gaps.append(Gap(GAP_LABELS[r["gap"]], i, _signed(r["gap_value"], units), state, start))
+            gaps.append(Gap(GAP_LABELS[r["gap"]], i, signed_error(r["gap_value"], units), state, start))
     names = list(rows[0]["baselines"]) if rows else []
     baselines = {n: [r["baselines"].get(n) for r in rows] for n in names if n != "majority" or len(names) == 1}
     line = None

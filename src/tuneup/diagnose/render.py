@@ -1,4 +1,6 @@
-"""How runs look to a person: tables in a terminal, HTML in a notebook. Computed data in, text out."""
+"""How a run, its diagnosis and a learning curve look to a person: tables and sentences in a terminal, HTML in
+a notebook (`report.notebook`). Computed data in, text out. The ladder's and gaps' labels and `fmt_error`
+(an error in its metric's units) are shared with the other steps' renderers and the report."""
 from __future__ import annotations
 
 from typing import Any
@@ -53,13 +55,13 @@ def ladder_table(summary: dict[str, Any], title: str | None = None) -> Table:
     for n in names:
         table.add_column(n, justify="right", style="dim")
     for row in ladder_rows(summary):
-        gap = f"{GAP_LABELS[row['gap']]} {_signed(row['gap_value'], summary)}" if row["gap"] else ""
+        gap = f"{GAP_LABELS[row['gap']]} {signed_error(row['gap_value'], summary)}" if row["gap"] else ""
         table.add_row(RUNG_LABELS[row["rung"]], fmt_error(row["error"], summary), gap,
                       *(fmt_error(row["baselines"].get(n), summary) for n in names))
     return table
 
 
-def _signed(value: float | None, summary: dict[str, Any]) -> str:
+def signed_error(value: float | None, summary: dict[str, Any]) -> str:
     if value is None:
         return "-"
     text = fmt_error(abs(value), summary)
@@ -98,11 +100,11 @@ def interval_text(iv, units: dict, signed: bool = False) -> str:
     return f"{lo.removesuffix('%')}-{hi}"
 
 
-def _diagnosis_cells(row: dict, units: dict, against: str) -> list[str]:
+def diagnosis_cells(row: dict, units: dict, against: str) -> list[str]:
     gap = row["gap"]
     label = "" if not gap else GAP_LABELS[gap] + (f" vs {against}" if against and gap == "avoidable_bias" else "")
     return [RUNG_LABELS[row["rung"]], fmt_error(row["error"], units), interval_text(row["interval"], units),
-            label, _signed(row["gap_value"], units) if gap else "",
+            label, signed_error(row["gap_value"], units) if gap else "",
             interval_text(row["gap_interval"], units, signed=True),
             "verdict" if row["verdict"] else "problem" if row["problem"] else ""]
 
@@ -130,7 +132,7 @@ def set_flags(change: dict[str, Any]) -> str:
     return " ".join(f"--set {shlex.quote(f'{k}={value(v)}')}" for k, v in change.items())
 
 
-def _against(d) -> str:
+def bias_reference(d) -> str:
     """What avoidable bias is measured from, when it is not human-level error: '0' or a baseline's name."""
     ref = d.reference
     return {"zero": "0", "baseline": ref.get("best_baseline", {}).get("name", "")}.get(ref.get("against"), "")
@@ -143,9 +145,9 @@ def diagnosis_table(d) -> Table:
     for i, col in enumerate(DIAGNOSIS_COLUMNS):
         table.add_column(col, justify="right" if i in (1, 4) else "left", style="dim" if col == "interval" else None,
                          no_wrap=True)
-    against = _against(d)
+    against = bias_reference(d)
     for row in diagnosis_rows(d):
-        table.add_row(*_diagnosis_cells(row, units, against), style="bold" if row["verdict"] else None)
+        table.add_row(*diagnosis_cells(row, units, against), style="bold" if row["verdict"] else None)
     return table
 
 
