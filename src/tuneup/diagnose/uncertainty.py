@@ -17,6 +17,7 @@ import numpy as np
 from scipy import stats
 
 from tuneup.diagnose.bootstrap import Interval, percentile_interval
+from tuneup.errors.stats import z_value
 
 
 @dataclass
@@ -67,6 +68,6 @@ def gap_interval(lo: Measured, hi: Measured, confidence: float) -> Interval:
         k = min(len(lo.draws), len(hi.draws))
         return percentile_interval(value, hi.draws[:k] - lo.draws[:k], confidence, "bootstrap", min(lo.n, hi.n))
     a, b = interval_of(lo, confidence), interval_of(hi, confidence)
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     std = float(np.hypot((a.high - a.low) / (2 * z), (b.high - b.low) / (2 * z)))
     return Interval(value, value - z * std, value + z * std, std, confidence, "normal approximation", min(a.n, b.n))

@@ -15,7 +15,17 @@ CONFIDENCE = 0.95
 
 
 def z_value(confidence: float = CONFIDENCE) -> float:
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
+    """The two-sided normal quantile: a `confidence` interval is the estimate +- z_value * its standard error."""
+    return normal_quantile(0.5 + confidence / 2)
+
+
+def normal_quantile(p: float) -> float:
+    return NormalDist().inv_cdf(p)
+
+
+def two_sided_p(z) -> np.ndarray:
+    """The two-sided p-value of a standard normal statistic."""
+    return 2 * ndtr(-np.abs(z))
 
 
 def wilson(s, n, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:

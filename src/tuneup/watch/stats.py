@@ -11,9 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
-from tuneup.errors.stats import wilson
+from tuneup.errors.stats import normal_quantile, two_sided_p, wilson, z_value
 from tuneup.watch.scoring import Outcomes, Scorer
 
 BOOTSTRAP_ROWS = 20_000
@@ -47,10 +46,6 @@ class Difference:
         return asdict(self)
 
 
-def z(level: float) -> float:
-    return float(stats.norm.ppf(level))
-
-
 def estimate(scorer: Scorer, o: Outcomes, confidence: float, resamples: int, rng: np.random.Generator) -> Estimate:
     """The metric on `o` with its interval at `confidence`: Wilson's for a proportion, else the bootstrap's."""
     n = len(o)
@@ -69,7 +64,7 @@ def estimate(scorer: Scorer, o: Outcomes, confidence: float, resamples: int, rng
         tail = (1 - confidence) / 2
         low, high = np.quantile(draws, [tail, 1 - tail])
     else:
-        low, high = value - z(0.5 + confidence / 2) * se, value + z(0.5 + confidence / 2) * se
+        low, high = value - z_value(confidence) * se, value + z_value(confidence) * se
     if scorer.metric.bounded:
         low, high = max(low, 0.0), min(high, 1.0)
     return Estimate(value, float(low), float(high), se, n, "bootstrap")
@@ -99,7 +94,7 @@ def difference(scorer: Scorer, a: Outcomes, b: Outcomes, alpha: float, resamples
     for the interval), otherwise independent bootstraps of each sample."""
     if len(a) == 0 or len(b) == 0:
         return None
-    q = z(1 - alpha / 2)
+    q = z_value(1 - alpha)
     if scorer.is_proportion:
         ka, kb = int(scorer.correct(a).sum()), int(scorer.correct(b).sum())
         na, nb = len(a), len(b)
@@ -107,14 +102,14 @@ def difference(scorer: Scorer, a: Outcomes, b: Outcomes, alpha: float, resamples
         se = math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
         pooled = (ka + kb) / (na + nb)
         se0 = math.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
-        p = 2 * stats.norm.sf(abs(pb - pa) / se0) if se0 > 0 else 1.0
+        p = float(two_sided_p((pb - pa) / se0)) if se0 > 0 else 1.0
         return Difference(pb - pa, pb - pa - q * se, pb - pa + q * se, se, float(p), "two-proportion z-test")
     da, db = bootstrap(scorer, a, resamples, rng), bootstrap(scorer, b, resamples, rng)
     if len(da) < 10 or len(db) < 10:
         return None
     diff = scorer.value(b) - scorer.value(a)
     se = math.sqrt(np.var(da, ddof=1) * _scale(len(a)) ** 2 + np.var(db, ddof=1) * _scale(len(b)) ** 2)
-    p = 2 * stats.norm.sf(abs(diff) / se) if se > 0 else (1.0 if diff == 0 else 0.0)
+    p = float(two_sided_p(diff / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
     return Difference(diff, diff - q * se, diff + q * se, se, float(p), "bootstrap")
 
 
@@ -124,7 +119,7 @@ def more_needed(scorer: Scorer, a: Outcomes, b: Outcomes, d: Difference, alpha: 
     na, nb = len(a), len(b)
     if d.diff == 0 or na == 0 or nb == 0:
         return None
-    za, zb = z(1 - alpha / 2), z(power)
+    za, zb = z_value(1 - alpha), normal_quantile(power)
     if scorer.is_proportion:
         pa, pb = scorer.correct(a).mean(), scorer.correct(b).mean()
         k = nb / na  # the arms keep their current ratio
