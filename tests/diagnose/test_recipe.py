@@ -95,7 +95,9 @@ def test_when_no_gap_is_a_problem_more_capacity_is_worth_a_try_while_the_trainin
     cfg = tuneup.load_config(TABLE)
     found, advice = remedies(Context(cfg, summary("table"), "mlp"), [])
     assert [r.gap for r in found] == ["ok", "ok"] and {k for r in found for k in r.set} == {"model.hidden"}
-    assert advice
+    assert advice[0].startswith("more training data,")  # one source: there is no target source to ask for
+    _, two_sources = remedies(Context(tuneup.load_config(TWO), summary("image"), "cnn"), [])
+    assert two_sources[0].startswith("more data of the kind that matters (the target source)")
     fitted = summary("table")
     fitted["ladder"]["train"] = 0.0
     assert remedies(Context(cfg, fitted, "mlp"), [])[0] == []

@@ -168,8 +168,9 @@ def ok(ctx: Context) -> tuple[list[Remedy], list[str]]:
         wider, deeper = _wider(ctx), _deeper(ctx)
         out += [Remedy("ok", r.action, f"{r.why}; the training error ({100 * train:.1f}% or {train:.3g}) leaves room",
                        r.set) for r in (wider, deeper)]
-    advice = ["more data of the kind that matters (the target source), or better features: no gap says which "
-              "model change would help", "a hyperparameter sweep over the classic levers: tuneup sweep CONFIG"]
+    data = "more data of the kind that matters (the target source)" if ctx.two_sources else "more training data"
+    advice = [f"{data}, or better features: no gap says which model change would help",
+              "a hyperparameter sweep over the classic levers: tuneup sweep CONFIG"]
     if ctx.summary.get("human_level_error") is None:
         advice.append("the error a person makes here (human_level_error in the config): avoidable bias is judged "
                       "against the best baseline until then")
