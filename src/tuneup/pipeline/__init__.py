@@ -26,7 +26,7 @@ _EXPORTS = {
     "training_tensors": "preparation",
     "build": "trainer",
     "Trained": "training", "train_into": "training",
-    "new_run_folder": "folder", "absolute_paths": "folder", "write_predictions": "folder",
+    "new_run_folder": "folder", "write_run": "folder", "absolute_paths": "folder", "write_predictions": "folder",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

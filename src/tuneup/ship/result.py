@@ -30,11 +30,11 @@ class Export:
         return {"path": str(self.path), **self.metadata}
 
     def __rich__(self):
-        from tuneup.ship.report import export_table
+        from tuneup.ship.render import export_table
 
         return export_table(self.metadata)
 
     def _repr_html_(self) -> str:
-        from tuneup.ship.report import export_html
+        from tuneup.ship.render import export_html
 
         return export_html(self.metadata)
