@@ -21,10 +21,12 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TUNEUP_CACHE", str(tmp_path / ".cache"))
     monkeypatch.delenv("TUNEUP_RUNS", raising=False)
     from tuneup import _progress
+    from tuneup.checks import runner
     from tuneup.pipeline import preparation
 
     _progress.set_quiet(False)
     preparation._CACHE.clear()
+    runner._said.clear()  # each test hears the data checks' warnings in full
     yield
 
 

@@ -57,6 +57,24 @@ def test_warnings_print_and_the_run_goes_on(tmp_path, cli):
     assert report["counts"]["error"] == 0 and report["counts"]["warning"] >= 1
 
 
+def test_a_warning_is_said_in_full_once_per_process_then_counted(tmp_path, capsys):
+    """improve alternates data settings (some target data in training, then none), so the same data is prepared
+    and checked again for each candidate: its warnings were printed in full every time."""
+    from tuneup.checks.runner import before_run
+    from tuneup.pipeline import stage
+
+    df = make_table(300, seed=1)
+    df["country"] = "fr"  # a constant column: a warning
+    cfg = tuneup.load_config(_write(tmp_path, df))
+    first = before_run(stage(cfg))
+    said = capsys.readouterr().err
+    assert "warning: check: columns: 'country' holds a single value" in said
+    again = before_run(stage(cfg))  # read again: another data set to the checks' cache, the same findings
+    told = capsys.readouterr().err
+    assert "'country' holds a single value" not in told
+    assert f"check: {len(first.warnings)} more warning" in told and again.to_dict()["counts"] == first.to_dict()["counts"]
+
+
 @pytest.mark.slow
 def test_python_api_raises_and_forces(tmp_path):
     config = _write(tmp_path, _with_copies())

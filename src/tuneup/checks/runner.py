@@ -71,6 +71,8 @@ def overview(data: CheckData) -> dict[str, Any]:
 # The improve loop and sweeps call `tuneup.run` many times on one prepared data set: check it once per
 # data set (held weakly) and per setting the advice depends on.
 _cache: dict[str, Any] = {"dataset": None, "splits": None, "reports": {}}
+_said: set[str] = set()  # warnings said in full in this process: an improve session alternating data settings
+# (20% of the target in training, then none) prepares the data again for each, and finds the same ones again
 
 
 def before_run(prepared, force: bool = False, progress: bool = True) -> CheckReport:
@@ -87,8 +89,7 @@ def before_run(prepared, force: bool = False, progress: bool = True) -> CheckRep
         data = CheckData(cfg, prepared.dataset, prepared.splits, feature_types(prepared.dataset, cfg),
                          [str(n) for n in prepared.notes])
         report = _cache["reports"][settings] = run_checks(data, progress=progress)
-        for f in report.warnings:
-            _progress.warn(f"check: {f.line()}")
+        _say(report)
     elif report.warnings:  # said in full the first time
         _progress.info(f"check: the same {len(report.warnings)} warnings as before")
     if report.errors and not force:
@@ -96,6 +97,18 @@ def before_run(prepared, force: bool = False, progress: bool = True) -> CheckRep
     for f in report.errors:
         _progress.warn(f"check error, going on because of --force: {f.line()}")
     return report
+
+
+def _say(report: CheckReport) -> None:
+    """Each warning in full the first time this process finds it; the rest counted in one line."""
+    lines = [f.line() for f in report.warnings]
+    for line in lines:
+        if line not in _said:
+            _progress.warn(f"check: {line}")
+    again = sum(line in _said for line in lines)
+    if again:
+        _progress.info(f"check: {again} more warning{'s' if again > 1 else ''} as before")
+    _said.update(lines)
 
 
 def _config_name(cfg: Config) -> str:
