@@ -15,7 +15,8 @@ import warnings
 
 import numpy as np
 
-from tuneup.diagnose.bootstrap import MetricInputs, resample_counts, resampled_values
+from tuneup.diagnose.bootstrap import MetricInputs, resampled_values
+from tuneup.intervals import resample_counts
 from tuneup.diagnose.powerlaw import fit_many
 from tuneup.errors.metrics import get_metric
 

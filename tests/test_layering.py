@@ -13,7 +13,7 @@ PACKAGE = Path(tuneup.__file__).parent
 # low to high; a module belongs to its longest matching prefix (ARCHITECTURE.md, "Layers")
 LAYERS: list[tuple[str, list[str]]] = [
     ("base", ["tuneup", "tuneup._io", "tuneup._lazy", "tuneup._progress", "tuneup._threads", "tuneup._memory",
-              "tuneup.exceptions", "tuneup.config", "tuneup.errors.metrics", "tuneup.errors.stats",
+              "tuneup.exceptions", "tuneup.config", "tuneup.errors.metrics", "tuneup.intervals",
               "tuneup.data.transforms", "tuneup.diagnose.ladder"]),
     ("data", ["tuneup.data"]),
     ("models", ["tuneup.models", "tuneup.train"]),

@@ -28,7 +28,7 @@ _EXPORTS = {
     "CheckReport": "checks.result", "check": "checks.runner",
     "Config": "config", "load_config": "config",
     "ErrorReport": "errors.result", "slice_metrics": "errors.slices",
-    "ErrorDifference": "diagnose.bootstrap", "Interval": "diagnose.bootstrap", "error_difference": "diagnose.bootstrap",
+    "ErrorDifference": "diagnose.bootstrap", "Interval": "intervals", "error_difference": "diagnose.bootstrap",
     "error_interval": "diagnose.bootstrap", "paired_difference": "diagnose.bootstrap",
     "LearningCurve": "diagnose.result", "learning_curve": "diagnose.curves",
     "Diagnosis": "diagnose.result", "Remedy": "diagnose.recipe",

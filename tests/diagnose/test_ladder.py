@@ -5,10 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, error_interval, metric_inputs
+from tuneup.diagnose.bootstrap import bootstrap_errors, error_interval, metric_inputs
+from tuneup.intervals import Interval
 from tuneup.diagnose.diagnosis import gap_intervals
 from tuneup.diagnose.ladder import default_tolerance, gaps, is_problem, verdict
-from tuneup.diagnose.uncertainty import Measured
+from tuneup.intervals import Measured
 from tuneup.errors.metrics import get_metric
 
 

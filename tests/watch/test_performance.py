@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, f1_score
 import tuneup
 from tuneup.watch.log import read_log
 from tuneup.watch.scoring import Outcomes, Scorer
-from tuneup.errors.stats import wilson
+from tuneup.intervals import wilson
 from tuneup.watch.stats import difference, estimate, more_needed
 
 

@@ -9,7 +9,7 @@ from tuneup._lazy import lazy_exports, make_callable
 
 _EXPORTS = {
     "Diagnosis": "result", "Remedy": "recipe",
-    "Interval": "bootstrap", "ErrorDifference": "bootstrap", "error_interval": "bootstrap",
+    "ErrorDifference": "bootstrap", "error_interval": "bootstrap",
     "error_difference": "bootstrap", "paired_difference": "bootstrap",
     "LearningCurve": "result", "learning_curve": "curves",
 }

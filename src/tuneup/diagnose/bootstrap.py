@@ -17,8 +17,8 @@ with another seed or other data varies it further (K-fold runs measure that).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,34 +27,9 @@ from tuneup.data.labels import label_keys
 from tuneup.diagnose.ladder import RUNGS
 from tuneup.errors.metrics import Metric, get_metric
 from tuneup.exceptions import UserError
+from tuneup.intervals import CONFIDENCE, Interval, percentile_interval, resample_counts
 
 RESAMPLES = 1000
-CONFIDENCE = 0.95
-_CELLS = 4_000_000  # counts matrix entries per chunk: bounded memory for large splits
-
-
-@dataclass(frozen=True)
-class Interval:
-    """An error (or a gap) and its confidence interval."""
-
-    value: float
-    low: float
-    high: float
-    std: float  # of the resampled values (folds: their standard deviation)
-    confidence: float
-    method: str  # "bootstrap", "folds", "exact" (human-level: given, not measured)
-    n: int  # examples (bootstrap) or models (folds)
-
-    @property
-    def above_zero(self) -> bool:
-        return self.low > 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def exact(cls, value: float) -> "Interval":
-        return cls(value, value, value, 0.0, 1.0, "exact", 0)
 
 
 @dataclass(frozen=True)
@@ -225,17 +200,6 @@ def _log_losses(data: MetricInputs) -> np.ndarray:
 
 
 # ---- resampling ---------------------------------------------------------------------------------------
-def resample_counts(n: int, resamples: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """Chunks of (b, n) counts: how often each example is drawn in each resample."""
-    chunk = max(1, min(resamples, _CELLS // max(n, 1)))
-    done = 0
-    while done < resamples:
-        b = min(chunk, resamples - done)
-        draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
-        yield np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
-        done += b
-
-
 def resampled_values(metric: Metric, data: MetricInputs, counts: np.ndarray) -> np.ndarray:
     """The metric on each resample given by a row of `counts` (NaN where it is undefined)."""
     form = sum_form(metric, data)
@@ -297,14 +261,6 @@ def bootstrap_errors(metric: Metric, data: MetricInputs, resamples: int = RESAMP
     rng = np.random.default_rng(seed)
     values = np.concatenate([resampled_values(metric, data, c) for c in resample_counts(len(data), resamples, rng)])
     return np.asarray(metric.error(values[np.isfinite(values)]), dtype=np.float64)
-
-
-def percentile_interval(value: float, samples: np.ndarray, confidence: float, method: str, n: int) -> Interval:
-    if len(samples) == 0:
-        return Interval(value, np.nan, np.nan, np.nan, confidence, method, n)
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(samples, [tail, 1 - tail])
-    return Interval(float(value), float(low), float(high), float(np.std(samples)), confidence, method, n)
 
 
 def point_error(metric: Metric, data: MetricInputs) -> float:

@@ -21,13 +21,13 @@ from tuneup import runs as rd
 from tuneup.config import Diagnose
 from tuneup.diagnose import evidence
 from tuneup.diagnose import ladder as lad
-from tuneup.diagnose.bootstrap import Interval, bootstrap_errors, metric_inputs, split_seed
+from tuneup.diagnose.bootstrap import bootstrap_errors, metric_inputs, split_seed
 from tuneup.diagnose.mismatch import Mismatch
 from tuneup.diagnose.recipe import Context, remedies
 from tuneup.diagnose.result import Diagnosis
 from tuneup.diagnose.training_checks import training_checks
-from tuneup.diagnose.uncertainty import Measured, gap_interval, interval_of
 from tuneup.errors.metrics import Metric, get_metric
+from tuneup.intervals import Interval, Measured, gap_interval, interval_of
 from tuneup.runs import Run
 from tuneup.train.lr_range import LRRange
 

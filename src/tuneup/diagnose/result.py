@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from tuneup.diagnose.bootstrap import Interval
+from tuneup.intervals import Interval
 from tuneup.diagnose.evidence import Evidence
 from tuneup.diagnose.mismatch import Mismatch
 from tuneup.diagnose.recipe import Remedy

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from tuneup import _progress
-from tuneup.errors import stats
+from tuneup import intervals
 from tuneup.errors.asked import FILE as SLICES
 from tuneup.errors.asked import remember_slices
 from tuneup.errors.ceiling import ceiling_table
@@ -108,7 +108,7 @@ def analyse(examples: Examples, by: list[str] | None = None, tags: pd.DataFrame 
 
 def _headline(examples: Examples, split: str, run: str, human: float | None) -> ErrorReport:
     m, e = examples.measure, examples.error
-    lo, hi = stats.mean_interval(e.sum(), (e * e).sum(), len(e), m.binary)
+    lo, hi = intervals.mean_interval(e.sum(), (e * e).sum(), len(e), m.binary)
     return ErrorReport(
         run=run, split=split, task=examples.task, metric=examples.metric.name, error_of=examples.metric.error_of,
         measure=m.name, n=len(examples), metric_value=examples.metric_value(), error=examples.overall_error,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from tuneup.errors import stats
+from tuneup import intervals
 from tuneup.errors.classes import COUNTABLE, metric_from_confusion
 from tuneup.exceptions import UserError, did_you_mean, listing
 
@@ -65,7 +65,7 @@ class SliceTable:
 
 
 def slice_metrics(data, by: list[str], metric=None, task: str | None = None, classes: list | None = None,
-                  bins: int = BINS, max_values: int = MAX_VALUES, confidence: float = stats.CONFIDENCE,
+                  bins: int = BINS, max_values: int = MAX_VALUES, confidence: float = intervals.CONFIDENCE,
                   with_metric: bool = True) -> list[SliceTable]:
     """Per-slice errors for each column in `by`. `data` is an `Examples` or a predictions frame with the
     slice columns beside it (then `metric`, `task` and, for classification, `classes` are needed)."""
@@ -85,7 +85,7 @@ def check_columns(examples, by: list[str]) -> None:
 
 
 def column_slices(examples, column: str, bins: int = BINS, max_values: int = MAX_VALUES,
-                  confidence: float = stats.CONFIDENCE, with_metric: bool = True) -> SliceTable:
+                  confidence: float = intervals.CONFIDENCE, with_metric: bool = True) -> SliceTable:
     codes, labels, binned = slice_keys(examples.columns[column], bins, max_values)
     rows = group_rows(examples.error, examples.measure, codes, labels, column, confidence)
     if with_metric and examples.metric.name == "accuracy":
@@ -109,7 +109,7 @@ def column_slices(examples, column: str, bins: int = BINS, max_values: int = MAX
 
 
 def group_rows(e: np.ndarray, m, codes: np.ndarray, labels: list[str], column: str,
-               confidence: float = stats.CONFIDENCE) -> list[SliceRow]:
+               confidence: float = intervals.CONFIDENCE) -> list[SliceRow]:
     """Size, error and difference from overall for each group that `codes` names (empty groups left out),
     from per-example errors `e` and their `Measure` `m`."""
     k = len(labels)
@@ -121,13 +121,13 @@ def group_rows(e: np.ndarray, m, codes: np.ndarray, labels: list[str], column: s
 
 
 def rows_from_sums(n: np.ndarray, s: np.ndarray, q: np.ndarray, whole: tuple[float, float, float], m,
-                   labels: list[str], column: str, confidence: float = stats.CONFIDENCE) -> list[SliceRow]:
+                   labels: list[str], column: str, confidence: float = intervals.CONFIDENCE) -> list[SliceRow]:
     """Rows for groups given by their sums: n examples, s summed errors, q summed squares, against
     `whole` = (N, S, Q) of all examples. Groups may overlap (the weak-slice finder's tree nodes)."""
     N, S, Q = whole
     share = n / max(N, 1)
-    lo, hi = stats.mean_interval(s, q, n, m.binary, confidence)
-    d_lo, d_hi = stats.difference_interval(s, q, n, S - s, Q - q, N - n, m.binary, confidence)
+    lo, hi = intervals.mean_interval(s, q, n, m.binary, confidence)
+    d_lo, d_hi = intervals.difference_interval(s, q, n, S - s, Q - q, N - n, m.binary, confidence)
     overall = S / max(N, 1)
     mean = s / np.maximum(n, 1)
     scale = 1.0 - share  # slice - overall = (1 - share) * (slice - rest)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tuneup.errors import stats
+from tuneup import intervals
 from tuneup.exceptions import DataError, listing
 
 SEPARATORS = r"[;|,]"
@@ -108,7 +108,7 @@ def tag_table(examples, tags: pd.DataFrame, path: str = "") -> TagTable:
         share = float(e[pos].sum() / total) if total > 0 else 0.0
         ci = None
         if examples.measure.binary:
-            lo, hi = stats.wilson(errors, reviewed_errors)
+            lo, hi = intervals.wilson(errors, reviewed_errors)
             ci = (float(lo), float(hi))
         has_correct = len(pos) > errors
         rows.append(TagRow(

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from tuneup.errors import stats
+from tuneup import intervals
 from tuneup.errors.examples import NOT_SLICES
 from tuneup.errors.slices import rows_from_sums
 
@@ -100,7 +100,7 @@ def _significant(nodes, n1, s1, q1, e, measure, in_all, n, alpha, tree, design) 
     """The proposals whose held-out error is above the rest's, Bonferroni-corrected over all of them."""
     N, S, Q = float(len(e)), float(e.sum()), float((e * e).sum())
     n1, s1, q1 = n1[nodes], s1[nodes], q1[nodes]
-    p = stats.worse_p_value(s1, q1, n1, S - s1, Q - q1, N - n1, measure.binary)
+    p = intervals.worse_p_value(s1, q1, n1, S - s1, Q - q1, N - n1, measure.binary)
     keep = (p < alpha / max(len(nodes), 1)) & (n1 < N)
     rows = rows_from_sums(n1, s1, q1, (N, S, Q), measure, [str(k) for k in nodes], "weak")
     out = []

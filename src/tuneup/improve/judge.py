@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tuneup.config import Diagnose
-from tuneup.diagnose.bootstrap import ErrorDifference, Interval, error_difference, split_interval
+from tuneup.diagnose.bootstrap import ErrorDifference, error_difference, split_interval
+from tuneup.intervals import Interval
 from tuneup.runs import Run
 from tuneup.train.loop import LEARNED
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tuneup.diagnose.bootstrap import ErrorDifference, Interval
+from tuneup.diagnose.bootstrap import ErrorDifference
+from tuneup.intervals import Interval
 from tuneup.diagnose.result import Diagnosis
 
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from tuneup.errors.stats import normal_quantile, two_sided_p, wilson, z_value
+from tuneup.intervals import normal_quantile, percentile_interval, resample_draws, two_sided_p, wilson, z_value
 from tuneup.watch.scoring import Outcomes, Scorer
 
 BOOTSTRAP_ROWS = 20_000
@@ -61,8 +61,8 @@ def estimate(scorer: Scorer, o: Outcomes, confidence: float, resamples: int, rng
         return Estimate(value, None, None, None, n, "none")
     se = float(np.std(draws, ddof=1)) * _scale(n)
     if n <= BOOTSTRAP_ROWS:
-        tail = (1 - confidence) / 2
-        low, high = np.quantile(draws, [tail, 1 - tail])
+        iv = percentile_interval(value, draws, confidence, "bootstrap", n)
+        low, high = iv.low, iv.high
     else:
         low, high = value - z_value(confidence) * se, value + z_value(confidence) * se
     if scorer.metric.bounded:
@@ -74,13 +74,13 @@ def bootstrap(scorer: Scorer, o: Outcomes, resamples: int, rng: np.random.Genera
     """The metric on `resamples` resamples with replacement (of at most BOOTSTRAP_ROWS rows); resamples
     where the metric is undefined (a single class for ROC AUC) are left out."""
     n = len(o)
-    m = min(n, BOOTSTRAP_ROWS)
     out = []
-    for _ in range(resamples):
-        try:
-            out.append(scorer.value(o.take(rng.integers(0, n, m))))
-        except ValueError:
-            continue
+    for draws in resample_draws(n, resamples, rng, size=min(n, BOOTSTRAP_ROWS)):
+        for rows in draws:
+            try:
+                out.append(scorer.value(o.take(rows)))
+            except ValueError:
+                continue
     return np.asarray([v for v in out if np.isfinite(v)], dtype=np.float64)
 
 
