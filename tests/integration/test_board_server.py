@@ -71,7 +71,8 @@ def test_tensorboard_draws_one_chart_per_quantity_with_a_line_per_split(trained_
         loss.wait_for(timeout=60_000)
         page.get_by_text("Matches (3)").first.wait_for(timeout=60_000)  # loss/train, loss/train_dev, loss/dev
         matches = page.locator("tf-custom-scalar-multi-line-chart-card").filter(has_text="Matches (3)")
-        assert matches.count() >= 3  # loss, error, accuracy: a line per split each
+        # loss, error, accuracy: a line per split each (the cards fill in one by one, so ask until all have)
+        assert wait_for(matches.count, lambda n: n >= 3) >= 3
         page.get_by_text("digits-a").first.wait_for()
         loss.locator(".toggle-matches-button").click()  # the chart's legend: which split each line is
         entries = loss.locator(".match-list-entry")
