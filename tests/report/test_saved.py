@@ -55,9 +55,9 @@ def test_improve_steps_candidates_and_final_ladder(saved_page, trained_table_run
     assert "20% fewer errors" in text(part)
     table = rows(part)
     assert ["1", "avoidable bias", "train longer", "medium", "train.epochs=30", "table", "20.0% [17.0%, 23.0%]",
-            "-5.0% [-7.0%, -3.0%]", "kept", "kept on dev"] in table
+            "-5.0% [-7.0%, -3.0%] (95%)", "kept", "kept on dev"] in table
     assert table[1][4:9] == ["model.width=64", "churn-improve-001-c02", "24.0% [21.0%, 27.0%]",
-                             "-1.0% [-3.0%, 1.0%]", "within noise"]
+                             "-1.0% [-3.0%, 1.0%] (95%)", "within noise"]
     assert ["dev", "20.0%"] in table and ["train", "19.0%"] in table
     tips = tooltips(part)
     assert "kept at 1: 20.0%" in tips and "candidate at 1: 24.0%" in tips and any(

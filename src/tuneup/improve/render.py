@@ -12,6 +12,7 @@ from rich.text import Text
 from tuneup.diagnose.render import GAP_LABELS, diagnosis_html, diagnosis_table, fmt_error, interval_text, set_flags
 
 COLUMNS = ("step", "gap before", "remedy tried", "dev error", "kept?")
+WRAP = {"gap before": 24, "remedy tried": 60, "kept?": 44}  # characters, at most
 
 
 def short_name(r, run: str) -> str:
@@ -26,7 +27,8 @@ def decision(r, t) -> str:
         return f"failed: {t.why.removeprefix('could not be trained: ')}"
     iv = d.difference
     shared = f", on {d.n_common} shared" if d.n_common < max(d.n_incumbent, d.n_candidate) else ""
-    better = f"{r.fmt(-iv.value, unit=False)} better [{r.fmt(-iv.high, False)}, {r.fmt(-iv.low, False)}]{shared}"
+    better = (f"{r.fmt(-iv.value, unit=False)} better [{r.fmt(-iv.high, False)}, {r.fmt(-iv.low, False)}] "
+              f"({_level(iv)}){shared}")
     if t.outcome == "kept" and not d.beats:
         change = f"{r.fmt(iv.value, False, True)} [{r.fmt(iv.low, False, True)}, {r.fmt(iv.high, False, True)}]{shared}"
         return f"kept: as good within the noise ({change}) and simpler"
@@ -36,6 +38,11 @@ def decision(r, t) -> str:
         return f"no: {better}; another beat it by more"
     change = f"{r.fmt(iv.value, False, True)} [{r.fmt(iv.low, False, True)}, {r.fmt(iv.high, False, True)}]{shared}"
     return f"no: {t.outcome}, {change}"
+
+
+def _level(iv) -> str:
+    """An interval's confidence: a step's comparisons are widened by Bonferroni, so it is not always 95%."""
+    return f"{iv.confidence:.1%}".replace(".0%", "%")
 
 
 def step_rows(r) -> list[dict[str, Any]]:
@@ -69,8 +76,8 @@ def summary_lines(r) -> list[str]:
         if d is not None and d.beats:
             rel = r.relative_improvement
             lines.append(f"improvement on {d.n_common} shared dev examples: {r.fmt(-d.difference.value)} "
-                         f"[{r.fmt(-d.difference.high, False)}, {r.fmt(-d.difference.low, False)}]"
-                         + (f", {rel:.0%} lower" if rel is not None else ""))
+                         f"[{r.fmt(-d.difference.high, False)}, {r.fmt(-d.difference.low, False)}] "
+                         f"({_level(d.difference)})" + (f", {rel:.0%} lower" if rel is not None else ""))
         elif d is not None:
             lines.append(f"no improvement beyond the noise on {d.n_common} shared dev examples "
                          f"({r.fmt(d.difference.value, signed=True)} [{r.fmt(d.difference.low, False, True)}, "
@@ -92,8 +99,8 @@ def steps_table(r) -> Table:
     table = Table(title=f"{r.session}: error = {r.error_of}; candidates differ from the incumbent by paired "
                         f"bootstrap on dev", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
                   pad_edge=False)
-    for col in COLUMNS:
-        table.add_column(col, justify="right" if col == "dev error" else "left")
+    for col in COLUMNS:  # the long texts wrap in their columns: a log or a file has no width to cut them at
+        table.add_column(col, justify="right" if col == "dev error" else "left", max_width=WRAP.get(col))
     for row in step_rows(r):
         table.add_row(row["step"], row["gap"], Text(row["remedy"]) + Text(f"\n{row['run']}", style="dim"),
                       Text(row["dev"]) + Text(f"\n{row['dev_interval']}", style="dim"), Text(row["kept"]),

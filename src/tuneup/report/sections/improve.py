@@ -36,13 +36,16 @@ def _error(value: Any, units: bool) -> str:
     return f"{value:.4g}" if units else pct(value)
 
 
-def _interval(iv: Any, units: bool, signed: bool = False) -> str:
+def _interval(iv: Any, units: bool, signed: bool = False, with_level: bool = False) -> str:
     """'12.3% [10.1%, 14.6%]' from an Interval's dict; '-' when absent."""
     if not isinstance(iv, dict) or not isinstance(iv.get("value"), (int, float)):
         return "-"
     sign = "+" if signed and iv["value"] > 0 else ""
     inside = (f" [{_error(iv.get('low'), units)}, {_error(iv.get('high'), units)}]"
               if isinstance(iv.get("low"), (int, float)) and iv.get("low") != iv.get("high") else "")
+    level = iv.get("confidence")  # a step's comparisons are Bonferroni-widened: not always 95%
+    if inside and with_level and isinstance(level, (int, float)):
+        inside += f" ({level:.1%})".replace(".0%", "%")
     return sign + _error(iv["value"], units) + inside
 
 
@@ -89,7 +92,7 @@ def _table(steps: list[dict], units: bool) -> str:
             change = ", ".join(f"{k}={v}" for k, v in (dig(t, "set", kind=dict) or {}).items())
             rows.append([str(s["step"]), str(remedy.get("gap", s.get("gap", ""))).replace("_", " "),
                          str(remedy.get("action", "")), str(t.get("strength", "")), change, str(t.get("run", "")),
-                         _interval(t.get("dev"), units), _interval(dig(t, "difference", "difference"), units, True),
+                         _interval(t.get("dev"), units), _interval(dig(t, "difference", "difference"), units, True, True),
                          str(t.get("outcome", "")), str(t.get("why", ""))])
             strong.append(bool(t.get("kept")))
     if not rows:
