@@ -147,16 +147,16 @@ def test_a_large_table_let_go_after_encoding_trains_the_same_model(tmp_path, mon
     """Above pipeline.preparation.LEAN_BYTES the feature table is freed once encoded; K-fold and importance weights,
     which need it again, read it back: every number comes out as with the table held."""
     from tests.diagnose.test_importance import two_sources
-    from tuneup.pipeline import preparation as workflow
+    from tuneup.pipeline import preparation
 
     cfg, _ = two_sources(tmp_path)
     cfg["data"]["split"] = {"folds": 2}
     held = tuneup.run(cfg, name="held", progress=False)
-    workflow._CACHE.clear()
-    monkeypatch.setattr(workflow, "LEAN_BYTES", 0)
+    preparation._CACHE.clear()
+    monkeypatch.setattr(preparation, "LEAN_BYTES", 0)
     reads = []
-    load_again = workflow._load_quietly
-    monkeypatch.setattr(workflow, "_load_quietly", lambda c: reads.append(1) or load_again(c))
+    load_again = preparation._load_quietly
+    monkeypatch.setattr(preparation, "_load_quietly", lambda c: reads.append(1) or load_again(c))
     lean = tuneup.run(cfg, name="lean", progress=False)
     assert len(reads) == 1  # let go after encoding, read back once (for the folds), then kept
     for key in ("ladder", "folds"):

@@ -122,16 +122,16 @@ def lean_config(tmp_path, df):
 
 
 def test_lean_encoding_consumes_the_table_and_gives_the_same_tensors(tmp_path, monkeypatch):
-    from tuneup.pipeline import preparation as workflow
+    from tuneup.pipeline import preparation
 
     cfg = lean_config(tmp_path, make_table(400))
     ds = sources.load(cfg)
     splits = assign(ds, cfg.data.split, "binary")
     table = ds.features.copy()
-    _, held = workflow.encode(ds, splits, cfg)  # a small table is kept
+    _, held = preparation.encode(ds, splits, cfg)  # a small table is kept
     assert ds._features is not None and ds._reload is None
-    monkeypatch.setattr(workflow, "LEAN_BYTES", 0)
-    _, lean = workflow.encode(ds, splits, cfg, lean=True)
+    monkeypatch.setattr(preparation, "LEAN_BYTES", 0)
+    _, lean = preparation.encode(ds, splits, cfg, lean=True)
     assert ds._features is None and ds._reload is not None  # let go of while training
     for split in held:
         a, b = held[split], lean[split]
@@ -142,13 +142,13 @@ def test_lean_encoding_consumes_the_table_and_gives_the_same_tensors(tmp_path, m
 
 
 def test_a_table_that_changed_on_disk_is_not_read_back_silently(tmp_path, monkeypatch):
-    from tuneup.pipeline import preparation as workflow
+    from tuneup.pipeline import preparation
     from tuneup.exceptions import DataError
 
     cfg = lean_config(tmp_path, make_table(400))
     ds = sources.load(cfg)
-    monkeypatch.setattr(workflow, "LEAN_BYTES", 0)
-    workflow.encode(ds, assign(ds, cfg.data.split, "binary"), cfg, lean=True)
+    monkeypatch.setattr(preparation, "LEAN_BYTES", 0)
+    preparation.encode(ds, assign(ds, cfg.data.split, "binary"), cfg, lean=True)
     make_table(300).to_parquet(tmp_path / "t.parquet", index=False)
     with pytest.raises(DataError, match="changed while tuneup was using it"):
         ds.features

@@ -25,14 +25,12 @@ from tuneup.models.families.fit import Fitted, fit_family
 from tuneup.pipeline.folder import write_epochs, write_run
 
 
-def fit_into(path: Path, prepared, cfg, train: Tensors, final: bool = False, progress: bool = False,
-               started: float | None = None, baselines: dict | None = None, timing: dict[str, float] | None = None,
-               weighting: Any = None, extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
-    """Fit `cfg.model.kind` on `train` (the train split, with its importance weights) and write the run folder
-    `path` (made by `folder.new_run_folder`). Callbacks for networks' epochs (a sweep's pruner) are not
-    called: a family is fitted in one go. `baselines` None: fitted (or found in the cache)."""
-    started = time.perf_counter() if started is None else started
-    timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0} if timing is None else timing
+def fit_into(path: Path, prepared, cfg, train: Tensors, final: bool, progress: bool, started: float,
+             baselines: dict, timing: dict[str, float], weighting: Any, extra: dict[str, Any] | None,
+             purpose: str) -> rd.Run:
+    """A scikit-learn family's part of `training.train_into`: fit `cfg.model.kind` on `train` (the train split,
+    with its importance weights) and write the run folder `path`. Callbacks for networks' epochs (a sweep's
+    pruner) are not called: a family is fitted in one go."""
     evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
     t0 = time.perf_counter()
     with _progress.task(f"fitting {cfg.model.kind} {path.name}", total=None) if progress else nullcontext():

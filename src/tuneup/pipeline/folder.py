@@ -85,17 +85,12 @@ def fit_baselines(prepared: Prepared, cfg: Config, final: bool) -> dict:
     return prepared.baselines[key]
 
 
-def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit: FitResult, final: bool = False,
-               started: float | None = None, baselines: dict | None = None,
-               timing: dict[str, float] | None = None, weighting: Any = None,
-               extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
-    """Evaluate a trained model and write its predictions, weights and summary.json: the second half of
-    `run`, also for a model trained elsewhere (a member of a vectorised ensemble, improve's train+dev
-    retrain). `weighting` describes the importance weights the model was trained with; `extra` adds keys to
+def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fit: FitResult, final: bool,
+               started: float, baselines: dict, timing: dict[str, float], weighting: Any,
+               extra: dict[str, Any] | None, purpose: str) -> rd.Run:
+    """A trained network's part of `training.train_into`: evaluate it and write its predictions, weights and
+    summary.json. `weighting` describes the importance weights it was trained with; `extra` adds keys to
     summary.json (K-fold results); `purpose` is what the test ledger says the look at test was for."""
-    if timing is None:
-        timing = {"prepare_s": prepared.seconds, "baselines_s": 0.0, "train_s": fit.seconds}
-    started = started if started is not None else time.perf_counter() - fit.seconds
     training = {
         "model": resolve_kind(cfg.model, prepared.encoder.input_spec()),
         "parameters": count_parameters(trainer.model),
@@ -113,16 +108,12 @@ def finish_run(path: Path, prepared: Prepared, cfg: Config, trainer: Trainer, fi
 
 def write_run(path: Path, prepared: Prepared, cfg: Config, outputs_of: Callable[[Tensors], Outputs],
               save: Callable[[dict[str, Outputs]], Any], training: dict[str, Any], final: bool, started: float,
-              baselines: dict | None, timing: dict[str, float], weighting: Any = None,
+              baselines: dict, timing: dict[str, float], weighting: Any = None,
               extra: dict[str, Any] | None = None, purpose: str = "run --final") -> rd.Run:
     """The part of a run folder every model writes the same way, whatever trained it (a network, a
     scikit-learn family): predictions per split (`outputs_of`), the model artifact (`save`, given the
     predictions), the baselines' predictions, the test ledger, summary.json (`training`: its training block)
     and TensorBoard's hyperparameters."""
-    if baselines is None:
-        t0 = time.perf_counter()
-        baselines = fit_baselines(prepared, cfg, final)
-        timing["baselines_s"] = time.perf_counter() - t0
     write_baseline_predictions(path, prepared.encoder, prepared.tensors, baselines)
     scored = [s for s in prepared.tensors if s != "test" or final]
     scorer = prepared.scorer()
