@@ -89,9 +89,7 @@ def before_run(prepared, force: bool = False, progress: bool = True) -> CheckRep
         data = CheckData(cfg, prepared.dataset, prepared.splits, feature_types(prepared.dataset, cfg),
                          [str(n) for n in prepared.notes])
         report = _cache["reports"][settings] = run_checks(data, progress=progress)
-        _say(report)
-    elif report.warnings:  # said in full the first time
-        _progress.info(f"check: the same {len(report.warnings)} warnings as before")
+    _say(report)
     if report.errors and not force:
         raise ChecksFailed(report, _config_name(cfg))
     for f in report.errors:
@@ -102,10 +100,10 @@ def before_run(prepared, force: bool = False, progress: bool = True) -> CheckRep
 def _say(report: CheckReport) -> None:
     """Each warning in full the first time this process finds it; the rest counted in one line."""
     lines = [f.line() for f in report.warnings]
-    for line in lines:
-        if line not in _said:
-            _progress.warn(f"check: {line}")
-    again = sum(line in _said for line in lines)
+    new = [line for line in lines if line not in _said]
+    for line in new:
+        _progress.warn(f"check: {line}")
+    again = len(lines) - len(new)
     if again:
         _progress.info(f"check: {again} more warning{'s' if again > 1 else ''} as before")
     _said.update(lines)

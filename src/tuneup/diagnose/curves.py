@@ -68,7 +68,7 @@ def learning_curve(cfg: Config | str | Path, overrides: dict[str, Any] | None = 
     y = train.y.numpy() if prepared.task in ("binary", "multiclass") else None
     n_classes = prepared.encoder.n_outputs if y is not None else 1
     ns = training_sizes(len(train), sizes, smallest, max(n_classes, 2) if y is not None else 1)
-    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
+    evals = prepared.evals()
     points = []
     with _progress.task("learning curve", total=len(ns) * repeats) as bar:
         for r in range(repeats):

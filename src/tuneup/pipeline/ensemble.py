@@ -37,8 +37,7 @@ def fit_together(prepared, cfgs: list[Config], on_epoch=None):
     train, weighting = training_tensors(prepared, cfgs[0])
     ens = EnsembleTrainer([t.model for t in trainers], trainers[0].head, [c.train for c in cfgs],
                           prepared.metric, prepared.scorer(), trainers[0].device, trainers[0].augmenter)
-    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
-    return trainers, ens.fit(train, evals, on_epoch=on_epoch), weighting
+    return trainers, ens.fit(train, prepared.evals(), on_epoch=on_epoch), weighting
 
 
 def write_member(prepared, cfg: Config, name: str, trainer, fit, started: float, weighting=None):

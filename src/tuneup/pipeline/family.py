@@ -31,10 +31,9 @@ def fit_into(path: Path, prepared, cfg, train: Tensors, final: bool, progress: b
     """A scikit-learn family's part of `training.train_into`: fit `cfg.model.kind` on `train` (the train split,
     with its importance weights) and write the run folder `path`. Callbacks for networks' epochs (a sweep's
     pruner) are not called: a family is fitted in one go."""
-    evals = {s: prepared.tensors[s] for s in ("train_dev", "dev") if s in prepared.tensors}
     t0 = time.perf_counter()
     with _progress.task(f"fitting {cfg.model.kind} {path.name}", total=None) if progress else nullcontext():
-        fitted = fit_family(prepared, cfg, train, evals)
+        fitted = fit_family(prepared, cfg, train, prepared.evals())
     if fitted.note:
         _progress.warn(fitted.note)
     write_epochs(path, cfg.metric, fitted.history)

@@ -53,6 +53,10 @@ class Prepared:
     def scorer(self):
         return make_scorer(self.encoder, self.metric)
 
+    def evals(self) -> dict[str, Tensors]:
+        """The held-out splits a model is measured on while it trains (dev: for early stopping)."""
+        return {s: self.tensors[s] for s in EVALUATED if s in self.tensors}
+
     def resplit(self, splits: Splits) -> Prepared:
         """The same data cut another way (a K-fold model's dev fold, train + dev for the final retrain), the
         encoder fitted again on the new train rows: nothing else is fitted on more than train."""
@@ -61,6 +65,7 @@ class Prepared:
                         settings=self.settings)
 
 
+EVALUATED = ("train_dev", "dev")
 _CACHE: dict[str, Prepared] = {}  # data key -> the prepared data: one data set at a time (tensors can be large)
 
 

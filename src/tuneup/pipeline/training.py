@@ -19,9 +19,6 @@ from tuneup.pipeline.trainer import build
 from tuneup.train.callbacks import Checkpointer, HistoryWriter, ProgressBar, TensorBoardLogger, load_checkpoint
 from tuneup.train.loop import Callback, FitResult, Trainer
 
-EVALUATED = ("train_dev", "dev")  # the splits a network is evaluated on every epoch (dev: for early stopping)
-
-
 @dataclass
 class Trained:
     """A network trained elsewhere, to be written as a run folder: a member of a vectorised ensemble
@@ -72,6 +69,6 @@ def train_into(path: Path, prepared: Prepared, cfg: Config | None = None, *, fin
         cbs.append(ProgressBar(f"training {path.name}", cfg.train.epochs))
     cbs.extend(callbacks or [])
     t0 = time.perf_counter()
-    fit = trainer.fit(train, {s: t for s, t in prepared.tensors.items() if s in EVALUATED}, callbacks=cbs)
+    fit = trainer.fit(train, prepared.evals(), callbacks=cbs)
     timing["train_s"] = time.perf_counter() - t0
     return finish_run(path, prepared, cfg, trainer, fit, final, started, baselines, timing, weighting, extra, purpose)

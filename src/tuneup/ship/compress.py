@@ -65,8 +65,7 @@ def prune_and_finetune(run, fraction: float, epochs: int = 3) -> tuple[nn.Module
     trainer.model.load_state_dict(run.load_model().state_dict())
     params = prunable(trainer.model)
     prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=fraction)
-    evals = {s: t for s, t in prepared.tensors.items() if s in ("train_dev", "dev")}
-    fit = trainer.fit(prepared.tensors["train"], evals)
+    fit = trainer.fit(prepared.tensors["train"], prepared.evals())
     for module, name in params:
         prune.remove(module, name)  # weight = weight_orig * mask, for good
     model = trainer.model.to("cpu").eval()
