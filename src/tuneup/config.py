@@ -312,6 +312,13 @@ class Config(Section):
     def with_overrides(self, overrides: dict[str, Any]) -> "Config":
         return _validate(apply_overrides(self.to_dict(), overrides), self._source, self._base_dir)
 
+    def value(self, dotted: str) -> Any:
+        """The setting at a dotted key (`train.lr`), as `with_overrides` takes it."""
+        node: Any = self
+        for part in dotted.split("."):
+            node = getattr(node, part)
+        return node
+
     def write(self, path: str | Path) -> Path:
         from tuneup._io import write_text
 

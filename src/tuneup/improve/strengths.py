@@ -36,7 +36,7 @@ def strengths(remedy: Remedy, cfg: Config) -> list[Strength]:
             return _augment_strengths(value, cfg, "measured" if remedy.gap == "data_mismatch" else "recommended")
         ladder = LADDERS.get(key)
         if ladder is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-            current = _get(cfg, key)
+            current = cfg.value(key)
             values = [value, *(v for v in ladder(value, current) if v != value and v != current)]
             return [Strength("as recommended" if i == 0 else f"at {v:g} instead", {key: v}, i == 0)
                     for i, v in enumerate(_unique(values))]
@@ -92,13 +92,6 @@ def _scaled(spec: Any, scale: float) -> Any:
         return spec
     return {k: (round(min(v * scale, MAGNITUDE_CAPS[k]), 3) if k in MAGNITUDE_CAPS and isinstance(v, (int, float))
                 else v) for k, v in spec.items()}
-
-
-def _get(cfg: Config, dotted: str) -> Any:
-    node: Any = cfg
-    for part in dotted.split("."):
-        node = getattr(node, part)
-    return node
 
 
 def _unique(values: list[float]) -> list[float]:

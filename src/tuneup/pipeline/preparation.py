@@ -133,15 +133,7 @@ def as_resolved(cfg: Config, resolved: Config, keys: tuple[str, ...] = LEFT_TO_D
     range test), and a config that says `lr: auto` is the same config as the run it started."""
     fill = {"task": cfg.task is None, "metric": cfg.metric is None, "model.kind": cfg.model.kind == "auto",
             "model.channels": cfg.model.channels is None, "train.lr": cfg.train.lr == "auto"}
-    value = resolved.to_dict()
-
-    def at(key: str) -> Any:
-        node = value
-        for part in key.split("."):
-            node = node[part]
-        return node
-
-    return cfg.with_overrides({k: at(k) for k in keys if fill[k]})
+    return cfg.with_overrides({k: resolved.value(k) for k in keys if fill[k]})
 
 
 def find_lr(prepared: Prepared, cfg: Config | None = None):
